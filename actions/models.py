@@ -1,0 +1,483 @@
+import datetime
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+class Provenance(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    PROVISIONAL = "provisional", "Provisional"
+
+
+class Body(models.Model):
+    """An ASEAN body or partner that leads or supports actions."""
+
+    class Kind(models.TextChoices):
+        ASEAN = "asean", "ASEAN body"
+        PARTNER = "partner", "Partner"
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.ASEAN)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "bodies"
+
+    def __str__(self):
+        return self.code
+
+
+class PlanQuerySet(models.QuerySet):
+    def with_counts(self):
+        return self.annotate(
+            focus_area_count=models.Count("focus_areas", distinct=True),
+            action_item_count=models.Count("action_items", distinct=True),
+            provisional_item_count=models.Count(
+                "action_items",
+                filter=Q(action_items__provenance=Provenance.PROVISIONAL),
+                distinct=True,
+            ),
+        )
+
+    def in_force(self):
+        return self.filter(status=Plan.Status.IN_FORCE)
+
+
+class Plan(models.Model):
+    """A regional plan of action, e.g. RPA 2021–2025."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_FORCE = "in_force", "In force"
+        CLOSED = "closed", "Closed"
+
+    code = models.SlugField(max_length=40, unique=True)
+    title = models.CharField(max_length=300)
+    short_title = models.CharField(max_length=60, unique=True)
+    start_year = models.PositiveSmallIntegerField()
+    end_year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    predecessor = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
+    description = models.TextField(blank=True)
+    provenance = models.CharField(max_length=12, choices=Provenance, default=Provenance.CONFIRMED)
+    source_note = models.TextField(blank=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_year__gte=2000, start_year__lte=2100),
+                name="plan_start_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year"), end_year__lte=2100),
+                name="plan_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("id")), name="plan_not_its_own_predecessor"
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_title
+
+    @property
+    def first_day(self):
+        return datetime.date(self.start_year, 1, 1)
+
+    @property
+    def last_day(self):
+        return datetime.date(self.end_year, 12, 31)
+
+    @property
+    def period(self):
+        return f"{self.start_year}–{self.end_year}"
+
+
+class FocusArea(models.Model):
+    """A numbered part of one plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="focus_areas")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    provenance = models.CharField(max_length=12, choices=Provenance)
+    source_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["plan__start_year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="focus_area_number_per_plan"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="focus_area_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    @property
+    def is_provisional(self):
+        return self.provenance == Provenance.PROVISIONAL
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def for_listing(self):
+        """Everything a list of items shows, in a fixed number of queries."""
+        return self.select_related("focus_area", "plan").prefetch_related(
+            "lead_bodies", "supporting_bodies"
+        )
+
+
+class ActionItem(models.Model):
+    """A numbered action of a plan, e.g. 1.2 of RPA 2021–2025."""
+
+    class Level(models.TextChoices):
+        NATIONAL = "national", "National"
+        REGIONAL = "regional", "Regional"
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="action_items")
+    focus_area = models.ForeignKey(FocusArea, on_delete=models.PROTECT, related_name="action_items")
+    code = models.CharField(max_length=20, help_text="Number within the plan, e.g. 1.2")
+    position = models.PositiveIntegerField(default=0, help_text="Order within the plan.")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    level = models.CharField(max_length=10, choices=Level, default=Level.NATIONAL)
+    lead_bodies = models.ManyToManyField(Body, blank=True, related_name="leads")
+    supporting_bodies = models.ManyToManyField(Body, blank=True, related_name="supports")
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    indicator = models.TextField(blank=True)
+    target = models.TextField(blank=True)
+    provenance = models.CharField(max_length=12, choices=Provenance)
+    source_note = models.TextField(blank=True)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan__start_year", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="action_item_code_per_plan"),
+            models.CheckConstraint(
+                condition=(
+                    Q(start_year__isnull=True, end_year__isnull=True)
+                    | Q(
+                        start_year__gte=2000,
+                        end_year__gte=F("start_year"),
+                        end_year__lte=2100,
+                    )
+                ),
+                name="action_item_valid_timeframe",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def is_provisional(self):
+        return self.provenance == Provenance.PROVISIONAL
+
+    @property
+    def timeframe(self):
+        if self.start_year is None:
+            return ""
+        if self.start_year == self.end_year:
+            return str(self.start_year)
+        return f"{self.start_year}–{self.end_year}"
+
+    def clean(self):
+        if self.focus_area_id and self.plan_id and self.focus_area.plan_id != self.plan_id:
+            raise ValidationError({"focus_area": "The focus area belongs to another plan."})
+        if (
+            self.start_year
+            and self.plan_id
+            and not (
+                self.plan.start_year <= self.start_year and self.end_year <= self.plan.end_year
+            )
+        ):
+            raise ValidationError("The timeframe must lie within the plan's period.")
+
+
+class ContinuityLink(models.Model):
+    """How an action of one plan continues in the next."""
+
+    class Kind(models.TextChoices):
+        CONTINUED = "continued", "Continued"
+        MERGED = "merged", "Merged into"
+        SPLIT = "split", "Split into"
+        DROPPED = "dropped", "Dropped"
+        NEW = "new", "New"
+
+    from_item = models.ForeignKey(
+        ActionItem, null=True, blank=True, on_delete=models.CASCADE, related_name="successor_links"
+    )
+    to_item = models.ForeignKey(
+        ActionItem,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="predecessor_links",
+    )
+    kind = models.CharField(max_length=10, choices=Kind)
+    note = models.TextField(blank=True)
+    provenance = models.CharField(max_length=12, choices=Provenance)
+
+    class Meta:
+        ordering = ["from_item__code", "to_item__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_item", "to_item"], name="continuity_one_per_pair"
+            ),
+            # A dropped item has one "dropped" link; a new item has one "new" link.
+            models.UniqueConstraint(
+                fields=["from_item"],
+                condition=Q(to_item__isnull=True),
+                name="continuity_one_drop_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["to_item"],
+                condition=Q(from_item__isnull=True),
+                name="continuity_one_new_per_item",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="new", from_item__isnull=True, to_item__isnull=False)
+                    | Q(kind="dropped", from_item__isnull=False, to_item__isnull=True)
+                    | (
+                        Q(kind__in=["continued", "merged", "split"])
+                        & Q(from_item__isnull=False, to_item__isnull=False)
+                    )
+                ),
+                name="continuity_kind_matches_ends",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_item=F("to_item")), name="continuity_not_to_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_item or '—'} → {self.get_kind_display()} → {self.to_item or '—'}"
+
+    def clean(self):
+        if (
+            self.from_item_id
+            and self.to_item_id
+            and self.to_item.plan.predecessor_id != self.from_item.plan_id
+        ):
+            raise ValidationError("A link joins an item to one of the next plan.")
+
+
+class NationalStatusQuerySet(models.QuerySet):
+    def for_state(self, member_state):
+        return self.filter(member_state=member_state)
+
+
+class NationalStatus(models.Model):
+    """One member state's implementation of one action item."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        ONGOING = "ongoing", "Ongoing (continuous measure)"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    member_state = models.ForeignKey(
+        "countries.MemberState", on_delete=models.PROTECT, related_name="national_statuses"
+    )
+    action_item = models.ForeignKey(
+        ActionItem, on_delete=models.PROTECT, related_name="national_statuses"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.NOT_STARTED)
+    progress = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Whole per cent, 0–100; empty when not applicable."
+    )
+    narrative = models.TextField(blank=True)
+    challenges = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+    responsible_agency = models.CharField(max_length=300, blank=True)
+    # Raised by one on every save: a save that started from an older version is a conflict.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = NationalStatusQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "national statuses"
+        ordering = ["member_state__name", "action_item__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_state", "action_item"], name="national_status_one_per_state_item"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="not_applicable", progress__isnull=True)
+                    | Q(status="completed", progress=100)
+                    | Q(status="not_started", progress=0)
+                    | Q(
+                        status__in=["planned", "in_progress", "ongoing"],
+                        progress__gte=0,
+                        progress__lte=100,
+                    )
+                ),
+                name="national_status_progress_matches_status",
+            ),
+        ]
+        indexes = [
+            # The workspace's "not updated for N days" filter and stale-item alerts.
+            models.Index(fields=["member_state", "updated_at"], name="status_state_updated_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_state} · {self.action_item.code}"
+
+
+class StatusHistory(models.Model):
+    """An append-only record of one change to a national status."""
+
+    national_status = models.ForeignKey(
+        NationalStatus, on_delete=models.PROTECT, related_name="history"
+    )
+    version = models.PositiveIntegerField()
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # {"field": [old, new], ...}
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name_plural = "status history"
+        ordering = ["-changed_at", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_status", "version"], name="status_history_one_per_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.national_status} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("History rows are never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("History rows are never deleted.")
+
+
+class ReferenceChange(models.Model):
+    """An append-only record of a change to reference data (plans, focus areas, items, links)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=200, help_text="What made the change, e.g. the loader.")
+    object_type = models.CharField(max_length=40)
+    object_key = models.CharField(max_length=200, help_text="Natural key, e.g. rpa-2021-2025/1.2")
+    action = models.CharField(max_length=10, choices=Action)
+    # {"field": [old, new], ...}
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            # The admin's history of one object.
+            models.Index(fields=["object_type", "object_key"], name="refchange_object_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.object_type} {self.object_key} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("History rows are never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("History rows are never deleted.")
+
+
+def evidence_upload_to(instance, filename):
+    """A server-chosen name: the user's file name is kept only as a label."""
+    extension = EVIDENCE_EXTENSIONS.get(instance.content_type, "")
+    return f"evidence/{uuid.uuid4().hex}{extension}"
+
+
+EVIDENCE_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+}
+
+
+class Evidence(models.Model):
+    """A link or file that backs up a national status, reviewable by a reviewer."""
+
+    class Kind(models.TextChoices):
+        LINK = "link", "Link"
+        FILE = "file", "File"
+
+    class Review(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        ACCEPTED = "accepted", "Accepted"
+        NEEDS_MORE = "needs_more", "Needs more"
+
+    national_status = models.ForeignKey(
+        NationalStatus, on_delete=models.PROTECT, related_name="evidence"
+    )
+    kind = models.CharField(max_length=4, choices=Kind)
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=2000, blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=200)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Evidence is withdrawn, never deleted, so the history keeps what was shown.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    review = models.CharField(max_length=12, choices=Review, default=Review.PENDING)
+    review_comment = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="link", file="") & ~Q(url="") | Q(kind="file", url="") & ~Q(file="")
+                ),
+                name="evidence_link_or_file",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

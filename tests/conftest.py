@@ -1,0 +1,95 @@
+import os
+import socket
+
+import pytest
+
+from accounts.models import Role
+
+from . import factories
+
+REQUIRE_SERVICES = os.environ.get("RPA_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason):
+    """Skip a test whose service is absent, or fail it when CI requires every service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (RPA_REQUIRE_SERVICES=1 turns this skip into a failure)")
+    pytest.skip(reason)
+
+
+def port_open(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+PASSWORD = "correct horse 42"
+
+
+@pytest.fixture
+def cambodia(db):
+    return factories.make_state("KH")
+
+
+@pytest.fixture
+def malaysia(db):
+    return factories.make_state("MY")
+
+
+@pytest.fixture
+def timor_leste(db):
+    return factories.make_state("TL")
+
+
+@pytest.fixture
+def plan_2021(db):
+    return factories.make_plan(2021, 2025)
+
+
+@pytest.fixture
+def plan_2026(db, plan_2021):
+    return factories.make_plan(2026, 2030, predecessor=plan_2021)
+
+
+@pytest.fixture
+def focal_point(cambodia):
+    """Sophea, Cambodia's ministry focal point."""
+    return factories.make_user(
+        Role.FOCAL_POINT, cambodia, email="sophea@example.org", name="Sophea"
+    )
+
+
+@pytest.fixture
+def coordinator(cambodia):
+    """Dara, Cambodia's national coordinator."""
+    return factories.make_user(Role.COORDINATOR, cambodia, email="dara@example.org", name="Dara")
+
+
+@pytest.fixture
+def other_focal_point(malaysia):
+    """Aisyah, Malaysia's focal point: must never see Cambodia's drafts."""
+    return factories.make_user(
+        Role.FOCAL_POINT, malaysia, email="aisyah@example.org", name="Aisyah"
+    )
+
+
+@pytest.fixture
+def reviewer(db):
+    """Maria, an ACWC reviewer."""
+    return factories.make_user(Role.REVIEWER, email="maria@example.org", name="Maria")
+
+
+@pytest.fixture
+def secretariat(db):
+    """Budi, a secretariat admin."""
+    return factories.make_user(
+        Role.SECRETARIAT, email="budi@example.org", name="Budi", is_staff=True
+    )
+
+
+@pytest.fixture
+def observer(db):
+    """Lin, an observer from a partner organisation."""
+    return factories.make_user(Role.OBSERVER, email="lin@example.org", name="Lin")

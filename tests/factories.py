@@ -1,0 +1,96 @@
+"""Small builders for test data; each takes keyword overrides."""
+
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from accounts.models import Role, User
+from actions.models import ActionItem, Body, FocusArea, NationalStatus, Plan, Provenance
+from countries.models import MemberState
+
+_seq = itertools.count(1)
+
+STATES = {
+    "KH": ("KHM", "116", "Cambodia", "1999-04-30", "2021-01-01", "Asia/Phnom_Penh"),
+    "ID": ("IDN", "360", "Indonesia", "1967-08-08", "2021-01-01", "Asia/Jakarta"),
+    "MY": ("MYS", "458", "Malaysia", "1967-08-08", "2021-01-01", "Asia/Kuala_Lumpur"),
+    "PH": ("PHL", "608", "Philippines", "1967-08-08", "2021-01-01", "Asia/Manila"),
+    "TH": ("THA", "764", "Thailand", "1967-08-08", "2021-01-01", "Asia/Bangkok"),
+    "TL": ("TLS", "626", "Timor-Leste", "2025-10-26", "2026-01-01", "Asia/Dili"),
+}
+
+
+def make_state(code="KH", **overrides):
+    alpha3, numeric, name, since, reports, zone = STATES[code]
+    fields = {
+        "iso_alpha3": alpha3,
+        "iso_numeric": numeric,
+        "name": name,
+        "member_since": datetime.date.fromisoformat(since),
+        "reports_from": datetime.date.fromisoformat(reports),
+        "time_zone": zone,
+    }
+    fields.update(overrides)
+    return MemberState.objects.create(code=code, **fields)
+
+
+def make_plan(start_year=2021, end_year=2025, **overrides):
+    fields = {
+        "code": f"rpa-{start_year}-{end_year}",
+        "title": f"Regional Plan of Action {start_year}–{end_year}",
+        "short_title": f"RPA {start_year}–{end_year}",
+        "status": Plan.Status.CLOSED if end_year < 2026 else Plan.Status.DRAFT,
+    }
+    fields.update(overrides)
+    return Plan.objects.create(start_year=start_year, end_year=end_year, **fields)
+
+
+def make_focus_area(plan, number=None, **overrides):
+    fields = {"title": f"Focus area {next(_seq)}", "provenance": Provenance.CONFIRMED}
+    fields.update(overrides)
+    if number is None:
+        number = plan.focus_areas.count() + 1
+    return FocusArea.objects.create(plan=plan, number=number, **fields)
+
+
+def make_item(focus_area, code=None, **overrides):
+    n = next(_seq)
+    fields = {
+        "title": f"Action {n}",
+        "provenance": Provenance.PROVISIONAL,
+        "position": n,
+    }
+    fields.update(overrides)
+    if code is None:
+        code = f"{focus_area.number}.{focus_area.action_items.count() + 1}"
+    return ActionItem.objects.create(
+        plan=focus_area.plan, focus_area=focus_area, code=code, **fields
+    )
+
+
+def make_body(code="ACWC", **overrides):
+    fields = {"name": code}
+    fields.update(overrides)
+    return Body.objects.create(code=code, **fields)
+
+
+def make_status(member_state, action_item, **overrides):
+    fields = {
+        "status": NationalStatus.Status.NOT_STARTED,
+        "progress": 0,
+        "updated_at": timezone.now(),
+    }
+    fields.update(overrides)
+    return NationalStatus.objects.create(
+        member_state=member_state, action_item=action_item, **fields
+    )
+
+
+def make_user(
+    role=Role.OBSERVER, member_state=None, email=None, password="correct horse 42", **extra
+):
+    email = email or f"{role}-{next(_seq)}@example.org"
+    return User.objects.create_user(
+        email=email, password=password, role=role, member_state=member_state, **extra
+    )
