@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("plans/", include("actions.urls")),
     path("member-states/", include("countries.urls")),
+    path("national/", include("actions.national_urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
