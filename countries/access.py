@@ -1,0 +1,42 @@
+"""The one place that decides whose country data a user may see and change.
+
+Every view, export, file download and task that reads or writes national data scopes its
+queryset through `scope_national`, and gets the state a user may edit from `editable_state`.
+A state's identity always comes from here (the server), never from the request.
+"""
+
+from django.db.models import QuerySet
+
+from accounts.models import STATE_ROLES, Role
+
+from .models import MemberState
+
+REGIONAL_ROLES = (Role.REVIEWER, Role.SECRETARIAT)
+
+
+def scope_national(queryset: QuerySet, user, state_path: str = "member_state") -> QuerySet:
+    """Limit `queryset` of national data to the rows `user` may see.
+
+    `state_path` is the lookup from the queryset's model to its MemberState,
+    e.g. "national_status__member_state" for history or evidence.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.role in REGIONAL_ROLES:
+        return queryset
+    if user.role in STATE_ROLES and user.member_state_id:
+        return queryset.filter(**{state_path: user.member_state_id})
+    # Observers see accepted data only, which the review workflow defines; until then, none.
+    return queryset.none()
+
+
+def visible_states(user) -> QuerySet[MemberState]:
+    """Member states whose national detail `user` may see."""
+    return scope_national(MemberState.objects.all(), user, state_path="pk")
+
+
+def editable_state(user) -> MemberState | None:
+    """The member state whose statuses `user` may edit, or None."""
+    if user.is_authenticated and user.is_active and user.role in STATE_ROLES:
+        return user.member_state
+    return None
