@@ -1,0 +1,101 @@
+# RPA Tracker. `make run` and `make test` do all the set-up they need on a fresh machine
+# with Python >= 3.11 and make. See README.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k csv -x"`.
+PYTEST_ARGS ?=
+
+# Management commands that fill the embedded database, in this order. A command that does
+# not exist in this checkout is reported and skipped, so the list can name commands that
+# are still being written.
+SEED_COMMANDS ?= load_reference_data load_demo_data
+
+# The embedded default: DEBUG on gives SQLite under var/, console e-mail and a broker in
+# local files. Variables already set in the environment win.
+RUN_ENV := DEBUG=$${DEBUG:-1}
+
+# Re-installs only when pyproject.toml changes (or the virtualenv is new).
+INSTALL_STAMP := $(VENV)/.installed
+
+.PHONY: help venv install var-dirs run seed worker test lint fmt migrations-check check-deploy clean
+
+help:
+	@echo "make run               set up, load reference and demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test              set up and run the whole test suite"
+	@echo "make lint              ruff check and ruff format --check"
+	@echo "make fmt               ruff format and ruff check --fix"
+	@echo "make migrations-check  fail if a model change has no migration"
+	@echo "make check-deploy      Django's deployment checks with the current environment"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python >= 3.11 is needed; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(BIN)/python
+
+$(INSTALL_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(INSTALL_STAMP)
+
+var-dirs:
+	@mkdir -p var/broker/processed var/broker/control var/media
+
+seed: install var-dirs
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	@for command in $(SEED_COMMANDS); do \
+		if $(RUN_ENV) $(MANAGE) help $$command >/dev/null 2>&1; then \
+			echo "$(MANAGE) $$command"; \
+			$(RUN_ENV) $(MANAGE) $$command || exit 1; \
+		else \
+			echo "(skipped: no management command '$$command' in this checkout)"; \
+		fi; \
+	done
+
+# Runs in the foreground: a Celery worker with embedded beat, for the periodic jobs.
+worker: install var-dirs
+	$(RUN_ENV) $(BIN)/celery -A rpa_tracker worker --beat --pool=solo \
+		--schedule=var/celerybeat-schedule --loglevel=INFO
+
+# The worker (with beat) runs in the background, logging to var/celery.log, and stops
+# when the web server stops.
+run: seed
+	@echo "Celery worker and beat: log in var/celery.log"
+	@export $(RUN_ENV); \
+	$(BIN)/celery -A rpa_tracker worker --beat --pool=solo \
+		--schedule=var/celerybeat-schedule --loglevel=INFO >>var/celery.log 2>&1 & \
+	worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install
+	$(RUN_ENV) $(MANAGE) makemigrations --check --dry-run
+
+# Uses the environment as it is: set production-like values first (see .ci/run).
+check-deploy: install
+	$(MANAGE) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf var/static var/broker var/celerybeat-schedule* var/celery.log
