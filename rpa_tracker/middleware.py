@@ -1,5 +1,10 @@
+import time
 import zoneinfo
 
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.utils import timezone
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -45,4 +50,28 @@ class UserTimezoneMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
+        return self.get_response(request)
+
+
+LOGIN_TIME_SESSION_KEY = "_login_at"
+
+
+@receiver(user_logged_in, dispatch_uid="rpa_tracker.record_login_time")
+def record_login_time(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGIN_TIME_SESSION_KEY] = int(time.time())
+
+
+class AbsoluteSessionTimeoutMiddleware:
+    """End a session SESSION_ABSOLUTE_TIMEOUT seconds after login, however active it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            login_at = request.session.setdefault(LOGIN_TIME_SESSION_KEY, now)
+            if not isinstance(login_at, int) or now - login_at >= settings.SESSION_ABSOLUTE_TIMEOUT:
+                logout(request)
         return self.get_response(request)
