@@ -47,6 +47,29 @@ class PlanQuerySet(models.QuerySet):
     def in_force(self):
         return self.filter(status=Plan.Status.IN_FORCE)
 
+    def for_listing(self):
+        """Plans with their counts and neighbours, oldest first, in one query."""
+        return self.with_counts().select_related("predecessor", "successor").order_by("start_year")
+
+    def for_detail(self):
+        """A plan page: counts, neighbours, focus areas, items and lead bodies."""
+        items = ActionItem.objects.order_by("position", "code").prefetch_related("lead_bodies")
+        focus_areas = FocusArea.objects.order_by("number").prefetch_related(
+            models.Prefetch("action_items", queryset=items)
+        )
+        return self.for_listing().prefetch_related(
+            models.Prefetch("focus_areas", queryset=focus_areas)
+        )
+
+    def with_reporting_by(self, member_state):
+        """Mark each plan with whether `member_state` reports on it (see reporting_in)."""
+        return self.annotate(
+            reported_by_state=models.ExpressionWrapper(
+                Q(end_year__gte=member_state.reports_from.year),
+                output_field=models.BooleanField(),
+            )
+        )
+
 
 class Plan(models.Model):
     """A regional plan of action, e.g. RPA 2021–2025."""
@@ -133,6 +156,20 @@ class ActionItemQuerySet(models.QuerySet):
         """Everything a list of items shows, in a fixed number of queries."""
         return self.select_related("focus_area", "plan").prefetch_related(
             "lead_bodies", "supporting_bodies"
+        )
+
+    def for_detail(self):
+        """An item page: its plan and neighbours, bodies and continuity links both ways."""
+        related = self.for_listing().select_related("plan__predecessor", "plan__successor")
+        return related.prefetch_related(
+            models.Prefetch(
+                "predecessor_links",
+                queryset=ContinuityLink.objects.select_related("from_item__plan"),
+            ),
+            models.Prefetch(
+                "successor_links",
+                queryset=ContinuityLink.objects.select_related("to_item__plan"),
+            ),
         )
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -6,5 +6,6 @@ app_name = "countries"
 
 urlpatterns = [
     path("", views.member_state_list, name="member_state_list"),
-    path("<str:code>/", views.member_state_detail, name="member_state_detail"),
+    # ISO alpha-2 in either case; lower case redirects to the canonical upper case.
+    re_path(r"^(?P<code>[A-Za-z]{2})/$", views.member_state_detail, name="member_state_detail"),
 ]
