@@ -17,6 +17,24 @@ def service_missing(reason):
     pytest.skip(reason)
 
 
+def _skipped(config):
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return reporter.stats.get("skipped", []) if reporter else []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under RPA_REQUIRE_SERVICES=1 a run with any skipped test fails, whatever skipped it."""
+    if REQUIRE_SERVICES and _skipped(session.config) and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if REQUIRE_SERVICES and _skipped(config):
+        terminalreporter.write_sep(
+            "=", "RPA_REQUIRE_SERVICES=1: a skipped test fails the run", red=True
+        )
+
+
 def port_open(host, port):
     try:
         with socket.create_connection((host, port), timeout=1):
