@@ -1,0 +1,33 @@
+# RPA Tracker: one image for web (gunicorn), worker and beat (Celery). See docker-compose.yml.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app
+
+WORKDIR /app
+
+# Dependencies first, so that a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN pip install .
+
+COPY . .
+
+# Static files are collected into the image and served by WhiteNoise. The settings need a
+# secret key to load; this one exists only during the build.
+RUN DEBUG=0 SECRET_KEY=collectstatic-at-build-time-only \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=redis://build-only:6379/0 \
+    python manage.py collectstatic --noinput \
+    && mkdir -p /app/var/media \
+    && chown -R app:app /app/var
+
+USER app
+
+EXPOSE 8000
+
+# Workers: gunicorn reads WEB_CONCURRENCY (default 1); set it to about 2 x CPU cores + 1.
+CMD ["gunicorn", "rpa_tracker.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
