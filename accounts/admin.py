@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import User
+from .models import Invitation, LoginAttempt, User
 
 
 @admin.register(User)
@@ -29,3 +29,46 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     ]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent from the invitations page (which e-mails the link), not from here."""
+
+    list_display = ["email", "role", "member_state", "invited_by", "created_at", "expires_at"]
+    list_filter = ["role", "member_state"]
+    search_fields = ["email"]
+    list_select_related = ["member_state", "invited_by"]
+    readonly_fields = [
+        "email",
+        "role",
+        "member_state",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "token_hash",
+    ]
+    fields = [*readonly_fields, "revoked_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):
+    """A read-only record of logins: who tried, from where, and what happened."""
+
+    list_display = ["at", "email", "ip", "outcome"]
+    list_filter = ["outcome"]
+    search_fields = ["email", "ip"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,7 +1,10 @@
+import hashlib
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -13,6 +16,30 @@ class Role(models.TextChoices):
 
 
 STATE_ROLES = (Role.FOCAL_POINT, Role.COORDINATOR)
+
+# Demo accounts (made by the demo-data command) have addresses in this reserved domain.
+DEMO_EMAIL_DOMAIN = "demo.rpa-tracker.invalid"
+
+# Zones a user may pick on the profile page: every member state's, and UTC.
+TIME_ZONE_CHOICES = [
+    (zone, zone)
+    for zone in (
+        "Asia/Bangkok",
+        "Asia/Brunei",
+        "Asia/Dili",
+        "Asia/Ho_Chi_Minh",
+        "Asia/Jakarta",
+        "Asia/Jayapura",
+        "Asia/Kuala_Lumpur",
+        "Asia/Makassar",
+        "Asia/Manila",
+        "Asia/Phnom_Penh",
+        "Asia/Singapore",
+        "Asia/Vientiane",
+        "Asia/Yangon",
+        "UTC",
+    )
+]
 
 
 class UserManager(BaseUserManager):
@@ -39,6 +66,14 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username):
         return self.get(email__iexact=username)
+
+    def demo(self):
+        """The embedded default's demo accounts, for the login page's list."""
+        return (
+            self.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}", is_active=True)
+            .select_related("member_state")
+            .order_by("role", "member_state__code", "email")
+        )
 
 
 class User(AbstractUser):
@@ -92,3 +127,152 @@ class User(AbstractUser):
     @property
     def is_state_user(self):
         return self.role in STATE_ROLES
+
+    @property
+    def invitable_roles(self):
+        """Roles this user may invite: secretariat any, a coordinator their state's focal points."""
+        if not self.is_active:
+            return []
+        if self.role == Role.SECRETARIAT:
+            return list(Role)
+        if self.role == Role.COORDINATOR and self.member_state_id:
+            return [Role.FOCAL_POINT]
+        return []
+
+    @property
+    def can_invite(self):
+        return bool(self.invitable_roles)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a single-use link's secret: only its SHA-256 is kept."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither accepted nor revoked (possibly expired): at most one per e-mail."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def usable(self):
+        """Open and not yet expired: the link still works."""
+        return self.open().filter(expires_at__gt=timezone.now())
+
+    def with_token(self, token):
+        return self.filter(token_hash=hash_token(token))
+
+    def revocable_by(self, user):
+        """Invitations `user` may withdraw: their own; the secretariat's, anyone's."""
+        if user.role == Role.SECRETARIAT and user.is_active:
+            return self
+        if user.can_invite:
+            return self.filter(invited_by=user)
+        return self.none()
+
+    def with_status(self):
+        """Annotate `status`; an invitation closed after its expiry counts as expired."""
+        now = Value(timezone.now(), output_field=models.DateTimeField())
+        return self.annotate(
+            status=Case(
+                When(accepted_at__isnull=False, then=Value(Invitation.Status.ACCEPTED)),
+                When(
+                    expires_at__lte=Coalesce(F("revoked_at"), now),
+                    then=Value(Invitation.Status.EXPIRED),
+                ),
+                When(revoked_at__isnull=False, then=Value(Invitation.Status.REVOKED)),
+                default=Value(Invitation.Status.PENDING),
+                output_field=models.CharField(),
+            )
+        )
+
+    def for_listing(self):
+        return (
+            self.with_status()
+            .select_related("member_state", "invited_by")
+            .order_by("-created_at", "-pk")
+        )
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link through which someone gets an account with a given role."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    email = models.EmailField("e-mail address")
+    role = models.CharField(max_length=20, choices=Role)
+    member_state = models.ForeignKey(
+        "countries.MemberState",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+    )
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the link's secret; the secret itself is only ever in the e-mail.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=STATE_ROLES, member_state__isnull=False)
+                    | (~Q(role__in=STATE_ROLES) & Q(member_state__isnull=True))
+                ),
+                name="invitation_state_role_has_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="invitation_expires_after_sent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+
+class LoginAttempt(models.Model):
+    """One try at logging in: throttles guessing and keeps a record of it."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        THROTTLED = "throttled", "Refused: too many failures"
+
+    email = models.CharField(max_length=254)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # Recent attempts for one e-mail address (throttle check at every login).
+            models.Index(fields=["email", "at"], name="loginattempt_email_at"),
+            # Recent failures from one address (throttle check at every login).
+            models.Index(fields=["ip", "at"], name="loginattempt_ip_at"),
+            # Pruning old attempts.
+            models.Index(fields=["at"], name="loginattempt_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} from {self.ip}: {self.outcome} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def succeeded(self):
+        return self.outcome == self.Outcome.SUCCEEDED

@@ -176,6 +176,17 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Absolute timeout: a session ends this long after login, however active.
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
 
+# Accounts: invitation links, and refusing logins after repeated failures.
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per e-mail address
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 20)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+LOGIN_ATTEMPT_RETENTION_DAYS = env_int("LOGIN_ATTEMPT_RETENTION_DAYS", 90)
+# Links in e-mails are built from this, since mail may be sent outside any request.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if DEBUG:
+    DEMO_PASSWORD = "demo-password-2026"  # the embedded default's demo accounts only
+
 # Requests: the largest form body accepted (files are limited separately).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 EVIDENCE_MAX_FILE_SIZE = env_int("EVIDENCE_MAX_FILE_SIZE", 10 * 1024 * 1024)

@@ -1,0 +1,225 @@
+"""Writes for accounts: invitations and login attempts."""
+
+import datetime
+import logging
+import math
+import secrets
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import STATE_ROLES, Invitation, LoginAttempt, Role, User, hash_token
+
+security_log = logging.getLogger("rpa_tracker.security")
+
+
+class InvitationUnavailable(Exception):
+    """The link was used, revoked or has expired (or, with no status, was just claimed)."""
+
+    def __init__(self, status=None):
+        super().__init__(status)
+        self.status = status
+
+
+def absolute_url(path):
+    """A link for an e-mail, which is sent outside any request: SITE_URL + path."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# Invitations
+
+
+@transaction.atomic
+def invitation_create(*, invited_by, email, role, member_state=None):
+    """Invite `email` to join with `role`; the e-mail with the link leaves after commit."""
+    if role not in invited_by.invitable_roles:
+        if not invited_by.can_invite:
+            raise PermissionDenied("You may not invite users.")
+        raise ValidationError({"role": "You may not invite users with this role."})
+    if invited_by.role == Role.COORDINATOR:
+        # A coordinator invites for their own state only, whatever the request said.
+        if member_state is not None and member_state != invited_by.member_state:
+            raise ValidationError({"member_state": "You may invite for your own state only."})
+        member_state = invited_by.member_state
+    if role in STATE_ROLES and member_state is None:
+        raise ValidationError({"member_state": "Focal points and coordinators need a state."})
+    if role not in STATE_ROLES and member_state is not None:
+        raise ValidationError({"member_state": "Only focal points and coordinators have a state."})
+
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "A user with this e-mail address already exists."})
+    now = timezone.now()
+    open_invitations = Invitation.objects.open().filter(email__iexact=email)
+    if open_invitations.filter(expires_at__gt=now).exists():
+        raise ValidationError(
+            {"email": "This address already has a pending invitation; revoke it first."}
+        )
+    # An expired link is closed so that the new one can be the address's open invitation.
+    open_invitations.update(revoked_at=now)
+
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        role=role,
+        member_state=member_state,
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
+        token_hash=hash_token(token),
+    )
+    invitation.full_clean()
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        # Someone invited the same address at the same moment.
+        raise ValidationError(
+            {"email": "This address already has a pending invitation; revoke it first."}
+        ) from None
+    transaction.on_commit(lambda: invitation_send(invitation=invitation, token=token))
+    return invitation
+
+
+def invitation_send(*, invitation, token):
+    """E-mail the link; the token exists only here and in the recipient's mailbox."""
+    zone = invitation.member_state.time_zone if invitation.member_state else "UTC"
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        body = render_to_string(
+            "emails/accounts/invitation.txt",
+            {
+                "invitation": invitation,
+                "link": absolute_url(reverse("accounts:invitation_accept", args=[token])),
+            },
+        )
+    send_mail("Your invitation to RPA Tracker", body, None, [invitation.email])
+
+
+def invitation_revoke(*, invitation):
+    """Close a pending invitation so its link stops working; False if it was no longer open."""
+    changed = Invitation.objects.usable().filter(pk=invitation.pk).update(revoked_at=timezone.now())
+    return changed == 1
+
+
+def invitation_for_token(token):
+    """The invitation a link points to, or None; raises InvitationUnavailable if it is spent."""
+    invitation = (
+        Invitation.objects.with_status().select_related("member_state").with_token(token).first()
+    )
+    if invitation is None:
+        return None
+    if invitation.status != Invitation.Status.PENDING:
+        raise InvitationUnavailable(invitation.status)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token, password, name):
+    """Claim the invitation (once) and create its user; raises InvitationUnavailable."""
+    now = timezone.now()
+    claimed = Invitation.objects.usable().with_token(token).update(accepted_at=now)
+    if claimed != 1:
+        raise InvitationUnavailable()
+    invitation = Invitation.objects.select_related("member_state").with_token(token).get()
+    state = invitation.member_state
+    user = User(
+        email=invitation.email,
+        name=name,
+        role=invitation.role,
+        member_state=state,
+        time_zone=state.time_zone if state else "",
+        is_staff=invitation.role == Role.SECRETARIAT,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+# Login attempts
+
+
+@dataclass
+class LoginResult:
+    user: User | None = None
+    wait: datetime.timedelta | None = None
+
+    @property
+    def wait_minutes(self):
+        return max(1, math.ceil(self.wait.total_seconds() / 60))
+
+
+def _failure_window():
+    return datetime.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+
+
+def login_wait(*, email, ip, now=None):
+    """How long logins for `email` or from `ip` are refused, or None if they are allowed.
+
+    Blocked while the last `limit` failures all fall inside the window: until the oldest of
+    them leaves it. For an e-mail address, a successful login starts the count afresh; for an
+    IP address it does not (a guesser with one valid account must not reset it).
+    """
+    now = now or timezone.now()
+    window = _failure_window()
+    since = now - window
+    limit = settings.LOGIN_FAILURE_LIMIT
+    recent = LoginAttempt.objects.filter(
+        email=email,
+        at__gt=since,
+        outcome__in=[LoginAttempt.Outcome.FAILED, LoginAttempt.Outcome.SUCCEEDED],
+    ).order_by("-at")
+    failures = []
+    for outcome, at in recent.values_list("outcome", "at")[:limit]:
+        if outcome == LoginAttempt.Outcome.SUCCEEDED:
+            break
+        failures.append(at)
+    until = failures[-1] + window if len(failures) >= limit else None
+
+    if ip:
+        ip_limit = settings.LOGIN_FAILURE_LIMIT_PER_IP
+        ip_failures = list(
+            LoginAttempt.objects.filter(ip=ip, at__gt=since, outcome=LoginAttempt.Outcome.FAILED)
+            .order_by("-at")
+            .values_list("at", flat=True)[:ip_limit]
+        )
+        if len(ip_failures) >= ip_limit:
+            until = max(until or now, ip_failures[-1] + window)
+    return until - now if until else None
+
+
+def login_attempt(*, request, email, password, ip):
+    """Check the throttle, authenticate, and record and log the outcome."""
+    email = email.strip().lower()
+    wait = login_wait(email=email, ip=ip)
+    if wait:
+        LoginAttempt.objects.create(email=email, ip=ip, outcome=LoginAttempt.Outcome.THROTTLED)
+        security_log.warning(
+            "login throttled email=%r ip=%s wait_seconds=%d", email, ip, wait.total_seconds()
+        )
+        return LoginResult(wait=wait)
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        LoginAttempt.objects.create(email=email, ip=ip, outcome=LoginAttempt.Outcome.FAILED)
+        security_log.warning("login failed email=%r ip=%s", email, ip)
+        return LoginResult()
+    LoginAttempt.objects.create(email=email, ip=ip, outcome=LoginAttempt.Outcome.SUCCEEDED)
+    return LoginResult(user=user)
+
+
+def login_attempts_prune(*, now=None):
+    """Delete attempts older than the retention period; returns how many went."""
+    now = now or timezone.now()
+    keep = max(datetime.timedelta(days=settings.LOGIN_ATTEMPT_RETENTION_DAYS), _failure_window())
+    deleted, _ = LoginAttempt.objects.filter(at__lt=now - keep).delete()
+    return deleted
