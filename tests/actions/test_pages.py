@@ -118,7 +118,7 @@ def test_plan_list_shows_period_status_neighbours_and_counts(client, plan_2021, 
     assert '<span class="badge status-draft">Draft</span>' in page
     row_2021 = page.split(f'<a href="{plan_url(plan_2021)}">RPA 2021–2025</a></th>')[1]
     row_2021 = row_2021.split("</tr>")[0]
-    assert "<td>2021–2025</td>" in row_2021
+    assert ">2021–2025</td>" in row_2021
     # No predecessor, RPA 2026–2030 as successor, 2 focus areas, 2 actions, 1 provisional.
     assert f'<a href="{plan_url(plan_2026)}">RPA 2026–2030</a>' in row_2021
     cells = [c.split("</td>")[0] for c in row_2021.split('<td class="num">')[1:]]

@@ -21,8 +21,8 @@ def test_state_list_shows_names_codes_and_dates(client, cambodia):
     assert response.status_code == 200
     row = row_of(page, cambodia)
     assert "KH / KHM / 116" in row
-    assert '<time datetime="1999-04-30">30 April 1999</time>' in row
-    assert '<time datetime="2021-01-01">1 January 2021</time>' in row
+    assert '<time datetime="1999-04-30">30 Apr 1999</time>' in row
+    assert '<time datetime="2021-01-01">1 Jan 2021</time>' in row
     assert "Reports from the" not in row
 
 
@@ -32,7 +32,7 @@ def test_state_list_notes_timor_leste_reports_from_the_2026_plan(
     page = client.get(reverse("countries:member_state_list")).content.decode()
 
     timor = row_of(page, timor_leste)
-    assert '<time datetime="2025-10-26">26 October 2025</time>' in timor
+    assert '<time datetime="2025-10-26">26 Oct 2025</time>' in timor
     assert f'Reports from the <a href="/plans/{plan_2026.code}/">RPA 2026–2030</a> plan on' in timor
     assert "Reports from the" not in row_of(page, cambodia)
 
