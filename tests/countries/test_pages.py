@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from actions.models import Plan
+from countries.models import MemberState
 from tests import factories
 
 
@@ -118,3 +120,16 @@ def test_state_detail_query_count_does_not_grow(client, django_assert_num_querie
     with django_assert_num_queries(2):
         response = client.get(url)
     assert response.content.decode().count("Reports on this plan") == 2
+
+
+def test_page_annotations_follow_the_reporting_in_rule(plan_2021, plan_2026, cambodia, timor_leste):
+    """The flags the pages show agree with MemberState.objects.reporting_in for every pair."""
+    for plan in (plan_2021, plan_2026):
+        reporting = set(MemberState.objects.reporting_in(plan))
+        flagged = {s for s in MemberState.objects.with_reporting_in(plan) if s.reports_on_plan}
+        assert flagged == reporting
+        for state in (cambodia, timor_leste):
+            marked = Plan.objects.with_reporting_by(state).get(pk=plan.pk).reported_by_state
+            assert marked == (state in reporting)
+    first = {s.code: s.first_plan_code for s in MemberState.objects.with_first_plan()}
+    assert first == {"KH": plan_2021.code, "TL": plan_2026.code}
