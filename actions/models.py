@@ -4,7 +4,9 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Count, F, FilteredRelation, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 
 class Provenance(models.TextChoices):
@@ -46,6 +48,17 @@ class PlanQuerySet(models.QuerySet):
 
     def in_force(self):
         return self.filter(status=Plan.Status.IN_FORCE)
+
+    def current(self):
+        """The plan states report on now: the one in force, else the newest draft; or None."""
+        return (
+            self.filter(status__in=[Plan.Status.IN_FORCE, Plan.Status.DRAFT])
+            .order_by(
+                Case(When(status=Plan.Status.IN_FORCE, then=Value(0)), default=Value(1)),
+                "-start_year",
+            )
+            .first()
+        )
 
     def for_listing(self):
         """Plans with their counts and neighbours, oldest first, in one query."""
@@ -125,6 +138,10 @@ class Plan(models.Model):
     def period(self):
         return f"{self.start_year}–{self.end_year}"
 
+    @property
+    def is_closed(self):
+        return self.status == self.Status.CLOSED
+
 
 class FocusArea(models.Model):
     """A numbered part of one plan."""
@@ -156,6 +173,48 @@ class ActionItemQuerySet(models.QuerySet):
         """Everything a list of items shows, in a fixed number of queries."""
         return self.select_related("focus_area", "plan").prefetch_related(
             "lead_bodies", "supporting_bodies"
+        )
+
+    def with_national_status(self, member_state):
+        """Annotate each item with `member_state`'s status, in the same query.
+
+        Items the state never updated have no row: they read as not started, 0 %, with
+        `updated_at` None.
+        """
+        row = "state_status"
+        return self.annotate(
+            state_status=FilteredRelation(
+                "national_statuses", condition=Q(national_statuses__member_state=member_state)
+            ),
+            status_id=F(f"{row}__id"),
+            status=Coalesce(F(f"{row}__status"), Value(NationalStatus.Status.NOT_STARTED)),
+            progress=Case(
+                When(**{f"{row}__id__isnull": True}, then=Value(0)),
+                default=F(f"{row}__progress"),
+                output_field=models.PositiveSmallIntegerField(),
+            ),
+            status_version=Coalesce(F(f"{row}__version"), Value(0)),
+            updated_at=F(f"{row}__updated_at"),
+            updated_by_name=F(f"{row}__updated_by__name"),
+            updated_by_email=F(f"{row}__updated_by__email"),
+        )
+
+    def needing_attention(self):
+        """Of items annotated by `with_national_status`: never updated, stale or not started."""
+        return self.filter(NationalStatus.attention_condition())
+
+    def attention_counts(self):
+        """How many items need attention, and why, in one query (needs `with_national_status`)."""
+        stale_before = NationalStatus.stale_before()
+        never = Q(updated_at__isnull=True)
+        stale = Q(updated_at__lt=stale_before)
+        not_started = Q(updated_at__gte=stale_before, status=NationalStatus.Status.NOT_STARTED)
+        return self.aggregate(
+            total=Count("pk"),
+            never_updated=Count("pk", filter=never),
+            stale=Count("pk", filter=stale),
+            not_started=Count("pk", filter=not_started),
+            attention=Count("pk", filter=never | stale | not_started),
         )
 
     def for_detail(self):
@@ -316,6 +375,10 @@ class NationalStatusQuerySet(models.QuerySet):
     def for_state(self, member_state):
         return self.filter(member_state=member_state)
 
+    def for_page(self):
+        """What a status page shows about the row itself."""
+        return self.select_related("updated_by")
+
 
 class NationalStatus(models.Model):
     """One member state's implementation of one action item."""
@@ -349,6 +412,16 @@ class NationalStatus(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # The fields a user edits; each change to one of them is recorded in StatusHistory.
+    TRACKED_FIELDS = (
+        "status",
+        "progress",
+        "narrative",
+        "challenges",
+        "next_steps",
+        "responsible_agency",
+    )
+
     objects = NationalStatusQuerySet.as_manager()
 
     class Meta:
@@ -379,6 +452,74 @@ class NationalStatus(models.Model):
 
     def __str__(self):
         return f"{self.member_state} · {self.action_item.code}"
+
+    @classmethod
+    def blank(cls, member_state, action_item):
+        """The unsaved status of an item the state never updated: edits start from version 0."""
+        return cls(
+            member_state=member_state,
+            action_item=action_item,
+            status=cls.Status.NOT_STARTED,
+            progress=0,
+            version=0,
+        )
+
+    @property
+    def is_recorded(self):
+        return self.pk is not None
+
+    def tracked_values(self):
+        return {field: getattr(self, field) for field in self.TRACKED_FIELDS}
+
+    @classmethod
+    def progress_problem(cls, status, progress):
+        """Why `progress` does not fit `status`, or None when it does."""
+        if status == cls.Status.NOT_APPLICABLE:
+            if progress is not None:
+                return "Not applicable means no progress figure: leave progress empty."
+            return None
+        if progress is None:
+            return "Enter progress from 0 to 100 (leave it empty only for not applicable)."
+        if status == cls.Status.COMPLETED and progress != 100:
+            return "Completed means 100 %: set progress to 100 or choose another status."
+        if status == cls.Status.NOT_STARTED and progress != 0:
+            return "Not started means 0 %: set progress to 0 or choose another status."
+        if not 0 <= progress <= 100:
+            return "Progress is a whole number from 0 to 100."
+        return None
+
+    def clean(self):
+        problem = self.progress_problem(self.status, self.progress)
+        if problem:
+            raise ValidationError({"progress": problem})
+
+    @staticmethod
+    def stale_before():
+        return timezone.now() - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
+
+    @classmethod
+    def attention_condition(cls):
+        """Items (annotated by `with_national_status`) a state should look at."""
+        return (
+            Q(updated_at__isnull=True)
+            | Q(updated_at__lt=cls.stale_before())
+            | Q(status=cls.Status.NOT_STARTED)
+        )
+
+    @classmethod
+    def display_value(cls, field, value):
+        """A tracked field's value as people read it."""
+        if value is None or value == "":
+            return "—"
+        if field == "status":
+            return cls.Status(value).label if value in cls.Status.values else str(value)
+        if field == "progress":
+            return f"{value} %"
+        return str(value)
+
+    @classmethod
+    def field_label(cls, field):
+        return cls._meta.get_field(field).verbose_name.capitalize()
 
 
 class StatusHistory(models.Model):
@@ -414,6 +555,22 @@ class StatusHistory(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("History rows are never deleted.")
+
+    @property
+    def field_changes(self):
+        """The recorded changes as (label, old, new) for display, in the form's field order."""
+        ordered = [f for f in NationalStatus.TRACKED_FIELDS if f in self.changes]
+        ordered += [f for f in self.changes if f not in NationalStatus.TRACKED_FIELDS]
+        return [
+            (
+                NationalStatus.field_label(field)
+                if field in NationalStatus.TRACKED_FIELDS
+                else field,
+                NationalStatus.display_value(field, self.changes[field][0]),
+                NationalStatus.display_value(field, self.changes[field][1]),
+            )
+            for field in ordered
+        ]
 
 
 class ReferenceChange(models.Model):

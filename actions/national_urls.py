@@ -1,10 +1,32 @@
 from django.urls import path
 
 from . import evidence_views
+from . import national_views as views
 
 app_name = "national"
 
 urlpatterns = [
+    path("", views.workspace, name="workspace"),
+    path("plans/<slug:plan_code>/", views.plan_workspace, name="plan_workspace"),
+    path("items/<int:item_id>/", views.status_detail, name="status_detail"),
+    path("items/<int:item_id>/edit/", views.status_edit, name="status_edit"),
+    path("items/<int:item_id>/history/", views.status_history, name="status_history"),
+    path("states/<str:code>/", views.state_workspace, name="state_workspace"),
+    path(
+        "states/<str:code>/plans/<slug:plan_code>/",
+        views.state_workspace,
+        name="state_plan_workspace",
+    ),
+    path(
+        "states/<str:code>/items/<int:item_id>/",
+        views.status_detail,
+        name="state_status_detail",
+    ),
+    path(
+        "states/<str:code>/items/<int:item_id>/history/",
+        views.status_history,
+        name="state_status_history",
+    ),
     path(
         "items/<int:item_id>/evidence/link/",
         evidence_views.evidence_link_add,

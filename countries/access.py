@@ -8,6 +8,7 @@ A state's identity always comes from here (the server), never from the request.
 from django.db.models import QuerySet
 
 from accounts.models import STATE_ROLES, Role
+from actions.models import Plan
 
 from .models import MemberState
 
@@ -40,3 +41,24 @@ def editable_state(user) -> MemberState | None:
     if user.is_authenticated and user.is_active and user.role in STATE_ROLES:
         return user.member_state
     return None
+
+
+def has_national_access(user) -> bool:
+    """Whether `user` may open national pages at all (their own state's, or every state's)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.role in REGIONAL_ROLES or (user.role in STATE_ROLES and bool(user.member_state_id))
+
+
+def can_edit_status(user, member_state, plan) -> bool:
+    """Whether `user` may change `member_state`'s statuses on `plan` now.
+
+    The one check every status write and every edit link goes through; reporting rounds
+    (issue 4) narrow it further here.
+    """
+    if member_state is None or editable_state(user) != member_state:
+        return False
+    if plan.is_closed or not member_state.reports_in(plan):
+        return False
+    current = Plan.objects.current()
+    return current is not None and current.pk == plan.pk

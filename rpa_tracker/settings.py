@@ -156,6 +156,9 @@ STORAGES = {
 
 REFERENCE_DATA_DIR = BASE_DIR / "data"
 
+# A national status not updated for this many days needs attention (workspace, alerts).
+STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 90)
+
 # Security. Production runs behind HTTPS; the embedded default (DEBUG on) on plain HTTP.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):

@@ -1,0 +1,122 @@
+"""Writes to national data: each validates, checks permission and version, records history."""
+
+from functools import partial
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from countries.access import can_edit_status
+
+from .models import NationalStatus, StatusHistory
+
+# Set by the service from the server's side, never from the user's input.
+_NOT_VALIDATED_HERE = ("member_state", "action_item", "updated_by")
+
+
+class StatusConflict(Exception):
+    """The status changed since the user loaded it; `current` is what is saved now."""
+
+    def __init__(self, current):
+        super().__init__(f"{current} was changed by someone else (now version {current.version})")
+        self.current = current
+
+
+@transaction.atomic
+def national_status_update(
+    *,
+    user,
+    member_state,
+    action_item,
+    expected_version,
+    status,
+    progress,
+    narrative,
+    challenges,
+    next_steps,
+    responsible_agency,
+) -> NationalStatus:
+    """Save `member_state`'s status of `action_item` as edited from `expected_version`.
+
+    Returns the saved row (unchanged when the values equal what is saved, which also makes a
+    double-submitted form harmless). Raises StatusConflict when someone else saved a
+    different version meanwhile, PermissionDenied when `user` may not edit it, and
+    ValidationError when the values break a rule.
+    """
+    if not can_edit_status(user, member_state, action_item.plan):
+        raise PermissionDenied("You cannot change this national status.")
+    submitted = {
+        "status": status,
+        "progress": progress,
+        "narrative": narrative,
+        "challenges": challenges,
+        "next_steps": next_steps,
+        "responsible_agency": responsible_agency,
+    }
+    row = (
+        NationalStatus.objects.select_for_update(of=("self",))
+        .select_related("updated_by")
+        .filter(member_state=member_state, action_item=action_item)
+        .order_by()
+        .first()
+    )
+    current = row or NationalStatus.blank(member_state, action_item)
+    if current.tracked_values() == submitted:
+        return current
+    if current.version != expected_version:
+        raise StatusConflict(current)
+
+    old = current.tracked_values() if row else dict.fromkeys(submitted)
+    now = timezone.now()
+    for field, value in submitted.items():
+        setattr(current, field, value)
+    current.version += 1
+    current.updated_at = now
+    current.updated_by = user
+    current.full_clean(
+        exclude=_NOT_VALIDATED_HERE, validate_unique=False, validate_constraints=False
+    )
+    if row:
+        current.save()
+    else:
+        _insert_first_version(current)
+
+    new = current.tracked_values()
+    changes = {
+        field: [old[field], new[field]]
+        for field in NationalStatus.TRACKED_FIELDS
+        if old[field] != new[field] and not (old[field] is None and new[field] == "")
+    }
+    StatusHistory.objects.create(
+        national_status=current,
+        version=current.version,
+        changed_at=now,
+        changed_by=user,
+        changes=changes,
+    )
+    transaction.on_commit(partial(national_status_changed, current.pk))
+    return current
+
+
+def _insert_first_version(status):
+    """Insert a state's first row for an item; losing the race to another first save conflicts."""
+    try:
+        with transaction.atomic():
+            status.save(force_insert=True)
+    except IntegrityError as error:
+        existing = (
+            NationalStatus.objects.for_page()
+            .filter(member_state=status.member_state, action_item=status.action_item)
+            .first()
+        )
+        if existing is None:
+            raise
+        raise StatusConflict(existing) from error
+
+
+def national_status_changed(national_status_id):
+    """Follow-up work once a status change is committed.
+
+    Nothing needs it yet; progress summaries and notifications will enqueue their Celery
+    tasks from here, so a save never waits on the broker.
+    """

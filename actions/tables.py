@@ -1,0 +1,77 @@
+import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+
+from .models import NationalStatus
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+
+class NationalStatusTable(tables.Table):
+    """One state's statuses of a plan's items (rows from `ActionItem.with_national_status`)."""
+
+    code = tables.Column("No.", order_by=("focus_area__number", "position", "code"))
+    title = tables.Column("Action", order_by=("title",))
+    focus_area = tables.Column(
+        "Focus area", accessor="focus_area__number", order_by=("focus_area__number", "position")
+    )
+    status = tables.Column("Status")
+    progress = tables.Column("Progress", default="—")
+    updated_at = tables.Column("Last change", default="never")
+    updated_by = tables.Column(
+        "By", accessor="updated_by_name", empty_values=(), order_by=("updated_by_name",)
+    )
+    update = tables.Column("", empty_values=(), orderable=False)
+
+    class Meta:
+        template_name = "national/status_table.html"
+        per_page = PAGE_SIZE
+        empty_text = "No actions match these filters."
+
+    def __init__(self, data, *, caption, state_code=None, editable=False, **kwargs):
+        super().__init__(data, exclude=() if editable else ("update",), **kwargs)
+        self.caption = caption
+        self.state_code = state_code
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        """Page through the rows; a page size from the URL is kept within 1–MAX_PAGE_SIZE."""
+        if per_page is None or per_page < 1:
+            per_page = PAGE_SIZE
+        per_page = min(per_page, MAX_PAGE_SIZE)
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+    def detail_url(self, record):
+        if self.state_code:
+            return reverse("national:state_status_detail", args=[self.state_code, record.pk])
+        return reverse("national:status_detail", args=[record.pk])
+
+    def render_code(self, record, value):
+        return format_html('<a href="{}">{}</a>', self.detail_url(record), value)
+
+    def render_title(self, record, value):
+        return format_html('<a href="{}">{}</a>', self.detail_url(record), value)
+
+    def render_status(self, record, value):
+        label = NationalStatus.display_value("status", value)
+        if record.updated_at is None:
+            return format_html('{} <span class="muted">· never updated</span>', label)
+        return label
+
+    def render_progress(self, value):
+        return f"{value} %"
+
+    def render_updated_at(self, value):
+        return formats.date_format(timezone.localtime(value), "j M Y, H:i")
+
+    def render_updated_by(self, record):
+        return record.updated_by_name or record.updated_by_email or "—"
+
+    def render_update(self, record):
+        return format_html(
+            '<a href="{}">Update<span class="visually-hidden"> {}</span></a>',
+            reverse("national:status_edit", args=[record.pk]),
+            record.code,
+        )
