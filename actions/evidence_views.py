@@ -143,11 +143,16 @@ class EvidenceSection:
         return [e for e in self.evidence if e.withdrawn_at is not None]
 
 
-def evidence_section_context(request, *, item, status, link_form=None, file_form=None):
+def evidence_section_context(
+    request, *, item, status, editable=None, link_form=None, file_form=None
+):
     """Context for the evidence section of `item`'s status page, which `status` (loaded through
     scope_national, or None) belongs to: one query, however much evidence there is.
-    `item` needs its plan loaded (select_related("plan"))."""
-    can_edit = ev.can_edit_evidence(request.user, item)
+
+    `item` needs its plan loaded; pass `editable` when the page already knows whether the user
+    may change this status (can_edit_status), to save the query that decides it.
+    """
+    can_edit = ev.can_edit_evidence(request.user, item) if editable is None else editable
     section = EvidenceSection(
         item=item,
         status=status,
