@@ -37,6 +37,7 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "The e-mail address or password is not correct.",
         "inactive": "This account is inactive.",
         "throttled": "Too many failed attempts. Try again in %(minutes)d minutes.",
+        "throttled_one": "Too many failed attempts. Try again in 1 minute.",
     }
 
     def clean(self):
@@ -49,8 +50,9 @@ class LoginForm(AuthenticationForm):
         )
         if result.wait:
             self.retry_after = int(result.wait.total_seconds()) + 1
+            message = "throttled_one" if result.wait_minutes == 1 else "throttled"
             raise ValidationError(
-                self.error_messages["throttled"],
+                self.error_messages[message],
                 code="throttled",
                 params={"minutes": result.wait_minutes},
             )

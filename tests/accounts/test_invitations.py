@@ -182,7 +182,7 @@ def test_coordinator_service_call_for_another_state_is_refused(coordinator, mala
 
 
 @pytest.mark.parametrize("persona", ["focal_point", "reviewer", "observer"])
-def test_others_cannot_reach_the_invitations_page(client, persona, request):
+def test_others_cannot_reach_the_invitations_page(client, db, persona, request):
     client.force_login(request.getfixturevalue(persona))
 
     assert client.get(INVITATIONS_URL).status_code == 403
@@ -194,7 +194,7 @@ def test_others_cannot_reach_the_invitations_page(client, persona, request):
 
 
 @pytest.mark.parametrize("persona", ["focal_point", "reviewer", "observer"])
-def test_others_cannot_invite_through_the_service(persona, request):
+def test_others_cannot_invite_through_the_service(db, persona, request):
     with pytest.raises(services.PermissionDenied):
         services.invitation_create(
             invited_by=request.getfixturevalue(persona), email="x@example.org", role=Role.OBSERVER
@@ -436,3 +436,15 @@ def test_secretariat_invitee_gets_admin_site_access(secretariat):
 
     assert user.is_staff
     assert not user.is_superuser
+
+
+@pytest.mark.parametrize(
+    "persona, shown",
+    [("secretariat", True), ("coordinator", True), ("focal_point", False), ("reviewer", False)],
+)
+def test_header_links_to_invitations_only_for_inviters(client, db, persona, shown, request):
+    client.force_login(request.getfixturevalue(persona))
+
+    page = client.get("/accounts/password/change/").content.decode()
+
+    assert (f'href="{INVITATIONS_URL}"' in page) is shown

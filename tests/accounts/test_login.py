@@ -161,6 +161,16 @@ def test_nineteen_failures_from_one_address_do_not_throttle(client, reviewer):
     assert log_in(client, "maria@example.org", PASSWORD).status_code == 302
 
 
+def test_last_minute_of_the_wait_is_singular(client, reviewer):
+    for _ in range(5):
+        log_in(client, "maria@example.org", WRONG)
+    LoginAttempt.objects.update(at=timezone.now() - datetime.timedelta(minutes=14, seconds=30))
+
+    response = log_in(client, "maria@example.org", PASSWORD)
+
+    assert "Try again in 1 minute." in response.content.decode()
+
+
 @override_settings(LOGIN_FAILURE_LIMIT=2, LOGIN_FAILURE_WINDOW_MINUTES=60)
 def test_limit_and_window_come_from_settings(client, reviewer):
     log_in(client, "maria@example.org", WRONG)
