@@ -9,7 +9,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SITE_URL", "http://testserver")
 
 from .settings import *  # noqa: E402,F403
-from .settings import VAR_DIR  # noqa: E402
+from .settings import DATABASES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -21,3 +21,7 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The live server's request threads close their connection after each request; otherwise a
+# browser's keep-alive connection holds one open and the PostgreSQL test database cannot be
+# dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

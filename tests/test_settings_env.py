@@ -35,7 +35,8 @@ def names_read_by_settings():
 
 def clean_environ():
     """The process environment without any variable the settings read."""
-    names = names_read_by_settings() | {"DJANGO_SETTINGS_MODULE"}
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for this process only.
+    names = names_read_by_settings() | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {key: value for key, value in os.environ.items() if key not in names}
 
 
