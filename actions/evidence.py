@@ -205,13 +205,23 @@ def check_evidence_file(uploaded_file):
 
 
 class EvidenceSizeLimitHandler(FileUploadHandler):
-    """Stops reading an uploaded file as soon as it passes the evidence size limit, so an
-    oversized file never fills the disk; the names of the files it skipped are kept for the
-    form's message. Install it first: request.upload_handlers.insert(0, ...)."""
+    """Stops reading uploaded files past the evidence limits, so that neither an oversized
+    file nor a flood of files fills the disk. It keeps the names of the files it skipped for
+    being too large, and counts those skipped for being too many, for the form's message.
+    Install it first: request.upload_handlers.insert(0, ...)."""
 
     def __init__(self, request=None):
         super().__init__(request)
         self.oversized = []
+        self.received = 0
+        self.beyond_limit = 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received += 1
+        if self.received > MAX_FILES_PER_UPLOAD:
+            self.beyond_limit += 1
+            raise SkipFile
 
     def receive_data_chunk(self, raw_data, start):
         if start + len(raw_data) > settings.EVIDENCE_MAX_FILE_SIZE:

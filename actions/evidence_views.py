@@ -78,9 +78,10 @@ class EvidenceFileForm(forms.Form):
         help_text="Leave empty to use each file's name.",
     )
 
-    def __init__(self, *args, oversized=(), **kwargs):
+    def __init__(self, *args, oversized=(), beyond_limit=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.oversized = list(oversized)
+        self.beyond_limit = beyond_limit
         self.fields["files"].widget.attrs["accept"] = ev.ACCEPT_ATTRIBUTE
         self.fields["files"].help_text = (
             f"{ev.ACCEPTED_KINDS}; up to {filesizeformat(settings.EVIDENCE_MAX_FILE_SIZE)} "
@@ -105,7 +106,7 @@ class EvidenceFileForm(forms.Form):
         ]
         if not files and not problems:
             raise ValidationError("Choose a file to upload.", code="required")
-        if len(files) + len(problems) > ev.MAX_FILES_PER_UPLOAD:
+        if len(files) + len(problems) + self.beyond_limit > ev.MAX_FILES_PER_UPLOAD:
             raise ValidationError(
                 "Upload at most %(max)d files at a time.", params={"max": ev.MAX_FILES_PER_UPLOAD}
             )
@@ -214,7 +215,12 @@ def evidence_file_add(request, item_id):
 @csrf_protect
 def _evidence_file_add(request, item_id, size_limit):
     item = _editable_item(request, item_id)
-    form = EvidenceFileForm(request.POST, request.FILES, oversized=size_limit.oversized)
+    form = EvidenceFileForm(
+        request.POST,
+        request.FILES,
+        oversized=size_limit.oversized,
+        beyond_limit=size_limit.beyond_limit,
+    )
     if form.is_valid():
         try:
             added = ev.evidence_add_files(user=request.user, item=item, **form.cleaned_data)

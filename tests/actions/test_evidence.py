@@ -476,6 +476,17 @@ def test_a_bad_link_gives_a_form_error_and_stores_nothing(
     assert_nothing_stored(media)
 
 
+@pytest.mark.parametrize("size", [1_000_000, 3_000_000])
+def test_a_huge_link_form_is_refused_with_400(fp_client, item, media, size):
+    """1 MB of title is a form error; a body over DATA_UPLOAD_MAX_MEMORY_SIZE, Django's 400."""
+    response = fp_client.post(
+        link_url(item), {"link-title": "x" * size, "link-url": "https://example.org/"}
+    )
+
+    assert response.status_code == 400
+    assert_nothing_stored(media)
+
+
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:,x", "ftp://example.org/"])
 def test_the_service_refuses_links_that_are_not_http(focal_point, item, url):
     with pytest.raises(ValidationError):
@@ -795,6 +806,8 @@ def test_the_section_lists_evidence_with_its_review_and_the_forms_for_editors(
     assert "Needs more" in editor and "Pending review" in editor
     assert "Add the &lt;b&gt;decree&lt;/b&gt;" in editor
     assert 'enctype="multipart/form-data"' in editor
+    assert re.search(r'<input type="file" name="upload-files" [^>]*multiple', editor)
+    assert f'accept="{ev.ACCEPT_ATTRIBUTE}"' in editor
     assert "Withdraw" in editor
     assert "Needs more" in reader
     assert "Upload files" not in reader and "Withdraw" not in reader
