@@ -379,6 +379,13 @@ class NationalStatusQuerySet(models.QuerySet):
         """What a status page shows about the row itself."""
         return self.select_related("updated_by")
 
+    def get_for(self, member_state, action_item):
+        """The state's row for the item, or None, with both attached so nothing reloads them."""
+        row = self.filter(member_state=member_state, action_item=action_item).order_by("pk").first()
+        if row is not None:
+            row.member_state, row.action_item = member_state, action_item
+        return row
+
 
 class NationalStatus(models.Model):
     """One member state's implementation of one action item."""

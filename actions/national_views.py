@@ -67,8 +67,7 @@ def _item(state, item_id):
 
 
 def _saved_status(user, state, item):
-    statuses = scope_national(NationalStatus.objects.for_page(), user)
-    return statuses.filter(member_state=state, action_item=item).order_by("pk").first()
+    return scope_national(NationalStatus.objects.for_page(), user).get_for(state, item)
 
 
 def _workspace_url(state, plan=None, *, own):
@@ -205,7 +204,7 @@ def status_edit(request, item_id):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _saved_message(saved, arguments["expected_version"]))
+            messages.success(request, _saved_message(item, saved, arguments["expected_version"]))
             return redirect("national:status_detail", item.pk)
     return _edit_page(request, form, current, status=400)
 
@@ -215,13 +214,13 @@ def _edit_page(request, form, current, status=200):
     return render(request, "national/nationalstatus_form.html", context, status=status)
 
 
-def _saved_message(saved, expected_version):
+def _saved_message(item, saved, expected_version):
     if saved.version == expected_version:
         return "Nothing changed: what you saved is already recorded."
     summary = NationalStatus.display_value("status", saved.status)
     if saved.progress is not None:
         summary += f", {saved.progress} %"
-    return f"Saved {saved.action_item.code}: {summary}."
+    return f"Saved {item.code}: {summary}."
 
 
 def _conflict_page(request, item, current, submitted):

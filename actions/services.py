@@ -55,10 +55,8 @@ def national_status_update(
     }
     row = (
         NationalStatus.objects.select_for_update(of=("self",))
-        .select_related("updated_by")
-        .filter(member_state=member_state, action_item=action_item)
-        .order_by()
-        .first()
+        .for_page()
+        .get_for(member_state, action_item)
     )
     current = row or NationalStatus.blank(member_state, action_item)
     if current.tracked_values() == submitted:
@@ -104,10 +102,8 @@ def _insert_first_version(status):
         with transaction.atomic():
             status.save(force_insert=True)
     except IntegrityError as error:
-        existing = (
-            NationalStatus.objects.for_page()
-            .filter(member_state=status.member_state, action_item=status.action_item)
-            .first()
+        existing = NationalStatus.objects.for_page().get_for(
+            status.member_state, status.action_item
         )
         if existing is None:
             raise
