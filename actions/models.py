@@ -292,6 +292,8 @@ class ActionItem(models.Model):
     def clean(self):
         if self.focus_area_id and self.plan_id and self.focus_area.plan_id != self.plan_id:
             raise ValidationError({"focus_area": "The focus area belongs to another plan."})
+        if (self.start_year is None) != (self.end_year is None):
+            raise ValidationError("Give both the start and the end year, or neither.")
         if (
             self.start_year
             and self.plan_id
