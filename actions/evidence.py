@@ -243,12 +243,12 @@ def can_edit_evidence(user, item):
 
 
 def evidence_visible_to(user):
-    """Evidence `user` may see and download: their states' current evidence; reviewers and
-    the secretariat also see withdrawn evidence, which the history refers to."""
+    """Evidence `user` may see and download: their own state's current evidence; reviewers
+    and the secretariat see every state's, withdrawn too, which the history refers to."""
     queryset = scope_national(
         Evidence.objects.all(), user, state_path="national_status__member_state"
     )
-    if user.role not in REGIONAL_ROLES:
+    if getattr(user, "role", None) not in REGIONAL_ROLES:
         queryset = queryset.filter(withdrawn_at__isnull=True)
     return queryset
 
