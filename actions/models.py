@@ -574,7 +574,7 @@ class StatusHistory(models.Model):
             (
                 NationalStatus.field_label(field)
                 if field in NationalStatus.TRACKED_FIELDS
-                else field,
+                else field.replace("_", " ").capitalize(),
                 NationalStatus.display_value(field, self.changes[field][0]),
                 NationalStatus.display_value(field, self.changes[field][1]),
             )

@@ -24,6 +24,7 @@ from countries.access import (
     visible_states,
 )
 
+from .evidence_views import evidence_section_context
 from .filters import NationalStatusFilter
 from .forms import NationalStatusForm
 from .models import ActionItem, NationalStatus, Plan
@@ -150,16 +151,18 @@ def status_detail(request, item_id, code=None):
     item = _item(state, item_id)
     status = _saved_status(request.user, state, item)
     history = status.history.select_related("changed_by")[:HISTORY_ON_DETAIL] if status else []
+    editable = can_edit_status(request.user, state, item.plan)
     context = {
         "state": state,
         "item": item,
         "status": status,
         "history": history,
         "more_history": status is not None and status.version > HISTORY_ON_DETAIL,
-        "editable": can_edit_status(request.user, state, item.plan),
+        "editable": editable,
         "own": code is None,
         "workspace_url": _workspace_url(state, item.plan, own=code is None),
     }
+    context |= evidence_section_context(request, item=item, status=status, editable=editable)
     return render(request, "national/nationalstatus_detail.html", context)
 
 

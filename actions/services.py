@@ -39,9 +39,10 @@ def national_status_update(
     """Save `member_state`'s status of `action_item` as edited from `expected_version`.
 
     Returns the saved row (unchanged when the values equal what is saved, which also makes a
-    double-submitted form harmless). Raises StatusConflict when someone else saved a
-    different version meanwhile, PermissionDenied when `user` may not edit it, and
-    ValidationError when the values break a rule.
+    double-submitted form harmless). Raises StatusConflict when someone else changed one of
+    these fields since `expected_version` (a change of evidence alone is no conflict),
+    PermissionDenied when `user` may not edit it, and ValidationError when the values break
+    a rule.
     """
     if not can_edit_status(user, member_state, action_item.plan):
         raise PermissionDenied("You cannot change this national status.")
@@ -61,7 +62,7 @@ def national_status_update(
     current = row or NationalStatus.blank(member_state, action_item)
     if current.tracked_values() == submitted:
         return current
-    if current.version != expected_version:
+    if current.version != expected_version and _edited_since(current, expected_version):
         raise StatusConflict(current)
 
     old = current.tracked_values() if row else dict.fromkeys(submitted)
@@ -94,6 +95,16 @@ def national_status_update(
     )
     transaction.on_commit(partial(national_status_changed, current.pk))
     return current
+
+
+def _edited_since(status, version):
+    """Whether a field this service writes changed after `version` of `status`."""
+    if not status.is_recorded or not 0 <= version < status.version:
+        return True
+    later = list(status.history.filter(version__gt=version).values_list("changes", flat=True))
+    if len(later) != status.version - version:  # a gap in the history: assume the worst
+        return True
+    return any(field in changes for changes in later for field in NationalStatus.TRACKED_FIELDS)
 
 
 def _insert_first_version(status):

@@ -128,8 +128,8 @@ def test_state_picker_queries(reviewer, cambodia, malaysia, plan_2026, django_as
 
 # A status page: the member state, the item with its plan and focus area, the status row
 # with its last editor, the current plan (may the user edit?), the latest history rows
-# with their editors.
-DETAIL = SESSION_AND_USER + 5
+# with their editors, and the evidence.
+DETAIL = SESSION_AND_USER + 6
 
 
 @pytest.mark.parametrize("changes", [1, 25])
@@ -153,8 +153,8 @@ def test_history_page_queries_do_not_grow_with_history(
     add_changes(coordinator, item, changes)
     client = logged_in(focal_point)
 
-    # As the status page, without the current plan.
-    with django_assert_num_queries(DETAIL - 1):
+    # As the status page, without the current plan and the evidence.
+    with django_assert_num_queries(DETAIL - 2):
         response = client.get(reverse("national:status_history", args=[item.pk]))
 
     assert response.status_code == 200
@@ -203,9 +203,9 @@ def test_conflict_page_queries_do_not_grow_with_history(
     client = logged_in(focal_point)
     data = {"status": "completed", "progress": "100", "version": "0"}
 
-    # As the edit page, then a savepoint with the current plan and the row (locked),
-    # rolled back and released.
-    with django_assert_num_queries(EDIT + 5):
+    # As the edit page, then a savepoint with the current plan, the row (locked) and what
+    # changed since the version the form started from, rolled back and released.
+    with django_assert_num_queries(EDIT + 6):
         response = client.post(reverse("national:status_edit", args=[item.pk]), data)
 
     assert response.status_code == 409

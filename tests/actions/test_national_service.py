@@ -100,6 +100,62 @@ def test_save_from_an_older_version_of_a_saved_row_is_a_conflict(focal_point, co
     assert StatusHistory.objects.count() == 2
 
 
+def record_evidence_change(status, user):
+    """What adding evidence does to a status: a new version whose history names no field."""
+    status.version += 1
+    status.save()
+    StatusHistory.objects.create(
+        national_status=status,
+        version=status.version,
+        changed_at=timezone.now(),
+        changed_by=user,
+        changes={"evidence_added": [None, "Gazette <https://example.org/law>"]},
+    )
+
+
+def test_a_colleagues_evidence_change_meanwhile_is_no_conflict(focal_point, coordinator, item):
+    status = save(focal_point, item, narrative="Base")
+    record_evidence_change(status, coordinator)
+
+    saved = save(focal_point, item, version=1, progress=70, narrative="Base")
+
+    saved.refresh_from_db()
+    assert (saved.progress, saved.version) == (70, 3)
+    assert saved.history.get(version=3).changes == {"progress": [40, 70]}
+
+
+def test_a_field_change_hidden_behind_an_evidence_change_is_still_a_conflict(
+    focal_point, coordinator, item
+):
+    status = save(focal_point, item)
+    save(coordinator, item, version=1, narrative="Dara's text")
+    status.refresh_from_db()
+    record_evidence_change(status, coordinator)
+
+    with pytest.raises(StatusConflict):
+        save(focal_point, item, version=1, progress=90)
+
+    status.refresh_from_db()
+    assert (status.progress, status.narrative, status.version) == (40, "Dara's text", 3)
+
+
+def test_a_gap_in_the_history_counts_as_a_conflict(focal_point, item):
+    status = save(focal_point, item)
+    NationalStatus.objects.filter(pk=status.pk).update(version=2)
+
+    with pytest.raises(StatusConflict):
+        save(focal_point, item, version=1, progress=90)
+
+
+def test_history_labels_changes_that_are_not_status_fields(focal_point, coordinator, item):
+    status = save(focal_point, item)
+    record_evidence_change(status, coordinator)
+
+    assert status.history.get(version=2).field_changes == [
+        ("Evidence added", "—", "Gazette <https://example.org/law>")
+    ]
+
+
 def test_save_claiming_a_version_that_does_not_exist_is_a_conflict(focal_point, item):
     with pytest.raises(StatusConflict) as raised:
         save(focal_point, item, version=7)
