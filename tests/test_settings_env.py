@@ -161,7 +161,7 @@ def assert_strict_policy(response):
     assert "unsafe-eval" not in policy
 
 
-@pytest.mark.parametrize("path", ["/", "/admin/login/", "/no-such-page/"])
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/admin/login/", "/no-such-page/"])
 def test_every_page_carries_a_strict_content_security_policy(client, db, path):
     assert_strict_policy(client.get(path))
 
