@@ -842,3 +842,18 @@ def test_the_section_needs_the_same_queries_however_much_evidence(
     with django_assert_num_queries(2):
         html = section_html(focal_point, item, status)
     assert html.count("Withdraw<span") == 6
+
+
+def test_the_status_page_shows_the_evidence_section(fp_client, focal_point, reviewer, item, media):
+    add_file(focal_point, item, "decree.pdf", title="Decree 12")
+    reviewer_client = Client()
+    reviewer_client.force_login(reviewer)
+
+    own = fp_client.get(detail_url(item)).content.decode()
+    theirs = reviewer_client.get(
+        reverse("national:state_status_detail", args=["KH", item.pk])
+    ).content.decode()
+
+    assert "Decree 12" in own and "Upload files" in own
+    assert "Decree 12" in theirs and "Upload files" not in theirs
+    assert "Evidence added" in own
