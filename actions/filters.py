@@ -40,9 +40,7 @@ class NationalStatusFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *, queryset, plan, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
-        self.filters["focus_area"].queryset = FocusArea.objects.filter(plan=plan).order_by(
-            "number"
-        )
+        self.filters["focus_area"].queryset = FocusArea.objects.filter(plan=plan).order_by("number")
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))

@@ -60,6 +60,7 @@ def test_a_body_above_the_upload_limit_is_refused(sophea, item, settings):
     response = post_edit(sophea, item, narrative="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
 
     assert response.status_code == 400
+    assert "Keep this under" not in response.content.decode()  # refused before the form
     assert_nothing_written()
 
 
