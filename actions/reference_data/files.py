@@ -102,6 +102,8 @@ def time_zone(cell):
     try:
         zoneinfo.ZoneInfo(cell)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        if not zoneinfo.available_timezones():
+            raise ValueError("cannot be checked: this machine has no time-zone database") from None
         raise ValueError(f"{cell!r} is not an IANA time zone such as Asia/Jakarta") from None
     return cell
 

@@ -39,6 +39,7 @@ class Report:
     dry_run: bool = False
     counts: dict = field(default_factory=dict)  # Kind → Counter of created/updated/...
     kept: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
     details: list[tuple] = field(default_factory=list)  # (kind, key, action, field names)
 
     @property
@@ -65,7 +66,8 @@ class Report:
                 for kind, key, action, names in self.details:
                     fields = f": {', '.join(names)}" if action == ACTIONS.UPDATED else ""
                     lines.append(f"  {kind.label} {key} {would}{action}{fields}")
-        return lines + self.kept
+        ignored = [f"Ignored {name}: not one of the reference data files." for name in self.ignored]
+        return lines + self.kept + ignored
 
 
 def load_reference_data(directory, *, dry_run=False):
@@ -83,6 +85,8 @@ def load_reference_data(directory, *, dry_run=False):
     tables = {kind: read_file(directory / kind.file, kind, problems) for kind in present}
     report = Report(name, [kind.file for kind in present], dry_run=dry_run)
     report.counts = {kind: Counter() for kind in present}
+    known = {kind.file for kind in KINDS}
+    report.ignored = sorted(p.name for p in directory.glob("*.csv") if p.name not in known)
     loader = Loader(tables, report=report, source=f"load_reference_data {name}")
     with transaction.atomic():
         loader.read_database()
@@ -129,6 +133,8 @@ def key_text(kind, key):
 
 
 class Loader:
+    """Checks parsed rows against each other and the database, then writes them."""
+
     def __init__(self, tables, *, report, source):
         self.tables = tables  # Kind → rows, for the files present
         self.report = report

@@ -405,6 +405,14 @@ def test_file_that_is_not_utf8_is_rejected(db, data_dir):
     assert "member_states.csv, line 12: is not valid UTF-8" in load_error(data_dir)
 
 
+def test_misnamed_file_is_reported_as_ignored(loaded, data_dir):
+    (data_dir / "action_items.csv").rename(data_dir / "action_item.csv")
+
+    output = load(data_dir)
+
+    assert "Ignored action_item.csv: not one of the reference data files." in output
+
+
 def test_directory_without_reference_files_is_an_error(db, tmp_path):
     assert "holds none of member_states.csv" in load_error(tmp_path)
     assert "is not a directory" in load_error(tmp_path / "missing")
