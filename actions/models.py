@@ -265,6 +265,8 @@ class ActionItem(models.Model):
                 condition=(
                     Q(start_year__isnull=True, end_year__isnull=True)
                     | Q(
+                        start_year__isnull=False,
+                        end_year__isnull=False,
                         start_year__gte=2000,
                         end_year__gte=F("start_year"),
                         end_year__lte=2100,
@@ -442,11 +444,13 @@ class NationalStatus(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
+                    # Progress is compared only when present: SQL lets NULL pass a CHECK.
                     Q(status="not_applicable", progress__isnull=True)
-                    | Q(status="completed", progress=100)
-                    | Q(status="not_started", progress=0)
+                    | Q(status="completed", progress__isnull=False, progress=100)
+                    | Q(status="not_started", progress__isnull=False, progress=0)
                     | Q(
                         status__in=["planned", "in_progress", "ongoing"],
+                        progress__isnull=False,
                         progress__gte=0,
                         progress__lte=100,
                     )
@@ -531,6 +535,16 @@ class NationalStatus(models.Model):
         return cls._meta.get_field(field).verbose_name.capitalize()
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """History is kept forever: bulk edits and deletes are refused like single ones."""
+
+    def update(self, **kwargs):
+        raise ValueError("History rows are never edited.")
+
+    def delete(self):
+        raise ValueError("History rows are never deleted.")
+
+
 class StatusHistory(models.Model):
     """An append-only record of one change to a national status."""
 
@@ -544,6 +558,8 @@ class StatusHistory(models.Model):
     )
     # {"field": [old, new], ...}
     changes = models.JSONField(default=dict)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "status history"
@@ -600,6 +616,8 @@ class ReferenceChange(models.Model):
     action = models.CharField(max_length=10, choices=Action)
     # {"field": [old, new], ...}
     changes = models.JSONField(default=dict)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-changed_at", "-id"]

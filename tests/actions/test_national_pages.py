@@ -1,6 +1,7 @@
 """The national pages: workspace, status, edit, conflict and history, by role and state."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -392,10 +393,9 @@ def test_history_shows_who_changed_what_and_when(focal_point, coordinator, item)
     focal_point.time_zone = "Asia/Bangkok"
     focal_point.save()
     save(focal_point, item, progress=20)
-    save(coordinator, item, version=1, status=Status.COMPLETED, progress=100)
-    StatusHistory.objects.filter(version=2).update(
-        changed_at=datetime.datetime(2026, 5, 2, 23, 15, tzinfo=datetime.UTC)
-    )
+    saved_at = datetime.datetime(2026, 5, 2, 23, 15, tzinfo=datetime.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=saved_at):
+        save(coordinator, item, version=1, status=Status.COMPLETED, progress=100)
 
     response = logged_in(focal_point).get(reverse("national:status_history", args=[item.pk]))
 
