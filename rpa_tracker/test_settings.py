@@ -21,7 +21,6 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
-# The live server's request threads close their connection after each request; otherwise a
-# browser's keep-alive connection holds one open and the PostgreSQL test database cannot be
-# dropped at the end of the run.
+# The live server's request threads close their connection after each request, not when the
+# browser drops its keep-alive connection, which may come after the test database is dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0

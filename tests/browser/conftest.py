@@ -23,10 +23,19 @@ HERE = Path(__file__).parent
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    for item in items:
-        if HERE in Path(item.path).parents:
-            item.add_marker(pytest.mark.browser)
+    """Mark the browser tests and run them last, after pytest-django's own ordering.
+
+    Database work in the main thread after Playwright has started (it runs an event loop
+    there) is slower and opened a second connection, which kept PostgreSQL from dropping
+    the test database.
+    """
+    browser_tests = [item for item in items if HERE in Path(item.path).parents]
+    for item in browser_tests:
+        item.add_marker(pytest.mark.browser)
+    others = [item for item in items if HERE not in Path(item.path).parents]
+    items[:] = others + browser_tests
 
 
 @pytest.fixture(scope="session")
