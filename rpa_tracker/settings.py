@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "accounts",
     "countries",
     "actions",
+    "reviews",
+    "reports",
+    "outbox",
 ]
 
 MIDDLEWARE = [
