@@ -49,6 +49,7 @@ def production_environ(tmp_path, **overrides):
         ALLOWED_HOSTS="rpa.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        SITE_URL="https://rpa.example.org",
     )
     environ.update(overrides)
     return environ
@@ -79,6 +80,13 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_checks_fail_without_an_https_site_url(tmp_path):
+    result = check_deploy(production_environ(tmp_path, SITE_URL=""))
+
+    assert result.returncode != 0
+    assert "rpa_tracker.W001" in result.stdout + result.stderr
 
 
 def test_deploy_checks_fail_when_session_cookie_is_not_secure(tmp_path):
