@@ -1,0 +1,310 @@
+"""Named reads of the review workflow, for its pages and for the dashboards (reports app).
+
+Each runs a fixed number of queries, however many states, items or comments there are.
+Access is not decided here: callers pass rows they may show (see countries.access).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from actions.models import Evidence, NationalStatus
+from countries.models import MemberState
+
+from .models import Comment, CountryReport, ReportingRound, Submission, SubmissionItem, today
+
+# --- Compliance ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceRow:
+    """One member state's reporting in one round."""
+
+    state: MemberState
+    report: CountryReport | None
+    report_state: str  # a CountryReport.State value; "draft" when no report was started
+    submitted_at: datetime.datetime | None  # the first submission: lateness is counted to it
+    last_submitted_at: datetime.datetime | None
+    days_late: int  # 0 when on time (or not yet due)
+    last_activity: datetime.datetime | None  # latest transition, comment or status change
+
+    @property
+    def report_state_label(self):
+        return CountryReport.State(self.report_state).label
+
+    @property
+    def started(self):
+        return self.report is not None
+
+    @property
+    def is_late(self):
+        return self.days_late > 0
+
+
+def days_late(round_, first_submitted_on, on=None):
+    """Days after the due day that a report came in, or is still missing.
+
+    A report never submitted counts as late until the round closes, not for ever after.
+    """
+    if first_submitted_on is not None:
+        return max(0, (first_submitted_on - round_.due_on).days)
+    day = min(on or today(), round_.closes_on)
+    return max(0, (day - round_.due_on).days)
+
+
+def compliance_rows(round_, on=None) -> list[ComplianceRow]:
+    """Every member state reporting on the round's plan, with its report's progress: 2 queries.
+
+    `submitted_at` is the first submission (the one that counts for timeliness);
+    `last_activity` the latest of the report's moves, its comments and the state's status
+    changes on the plan.
+    """
+    plan = round_.plan
+    last_status_change = (
+        NationalStatus.objects.filter(member_state=OuterRef("pk"), action_item__plan=plan)
+        .values("member_state")
+        .annotate(latest=Max("updated_at"))
+        .values("latest")
+    )
+    states = MemberState.objects.reporting_in(plan).annotate(
+        last_status_change=Subquery(last_status_change)
+    )
+    reports = CountryReport.objects.filter(round=round_).annotate(
+        first_submitted_at=Subquery(_submission_times(Min)),
+        last_submitted_at=Subquery(_submission_times(Max)),
+        last_comment_at=Subquery(
+            Comment.objects.filter(report=OuterRef("pk"))
+            .values("report")
+            .annotate(latest=Max("created_at"))
+            .values("latest")
+        ),
+    )
+    by_state = {report.member_state_id: report for report in reports}
+    rows = []
+    for state in states.order_by("name"):
+        report = by_state.get(state.pk)
+        if report is not None:
+            report.member_state = state
+        first = report.first_submitted_at if report else None
+        times = [state.last_status_change]
+        if report is not None:
+            times += [report.updated_at, report.last_comment_at]
+        rows.append(
+            ComplianceRow(
+                state=state,
+                report=report,
+                report_state=report.state if report else CountryReport.State.DRAFT,
+                submitted_at=first,
+                last_submitted_at=report.last_submitted_at if report else None,
+                days_late=days_late(round_, _local_day(first), on),
+                last_activity=max((t for t in times if t is not None), default=None),
+            )
+        )
+    return rows
+
+
+def _submission_times(aggregate):
+    return (
+        Submission.objects.filter(report=OuterRef("pk"))
+        .values("report")
+        .annotate(at=aggregate("submitted_at"))
+        .values("at")
+    )
+
+
+def _local_day(moment):
+    """The calendar day of `moment` in the zone rounds are dated in."""
+    if moment is None:
+        return None
+    return timezone.localdate(moment, timezone=timezone.get_default_timezone())
+
+
+def compliance_summary(rows):
+    """Counts for the compliance page's heading, from rows already loaded."""
+    counts = {state: 0 for state in CountryReport.State.values}
+    for row in rows:
+        counts[row.report_state] += 1
+    return {
+        "total": len(rows),
+        "by_state": counts,
+        "late": sum(1 for row in rows if row.is_late),
+    }
+
+
+# --- Change since the previous round -------------------------------------------------------------
+
+
+@dataclass
+class ItemChange:
+    """How one action item's status and progress differ between two submissions."""
+
+    action_item_id: int
+    code: str
+    title: str
+    old_status: str | None  # None: the item was not in the earlier submission
+    new_status: str | None  # None: the item is not in the later submission
+    old_progress: int | None
+    new_progress: int | None
+
+    @property
+    def status_changed(self):
+        return self.old_status != self.new_status
+
+    @property
+    def progress_change(self):
+        """Percentage points gained (negative: lost), or None when either side has none."""
+        if self.old_progress is None or self.new_progress is None:
+            return None
+        return self.new_progress - self.old_progress
+
+    @property
+    def old_status_label(self):
+        return NationalStatus.display_value("status", self.old_status)
+
+    @property
+    def new_status_label(self):
+        return NationalStatus.display_value("status", self.new_status)
+
+
+@dataclass
+class StateChanges:
+    """What changed in one state between two accepted submissions."""
+
+    member_state: MemberState
+    previous: Submission
+    current: Submission
+    items: list[ItemChange] = field(default_factory=list)  # only the items that changed
+
+
+def changes_between(previous_submission, submission) -> list[ItemChange]:
+    """Items whose status or progress differ between two submissions, in plan order: 1 query."""
+    return _changes(
+        previous_submission, submission, _snapshot_values([previous_submission, submission])
+    )
+
+
+def changes_since_previous_round(plan, member_state=None) -> list[StateChanges]:
+    """Per state (or just `member_state`), the changes between its two latest accepted
+    submissions in `plan`'s rounds; states with fewer than two are left out. 2 queries."""
+    accepted = (
+        Submission.objects.accepted()
+        .filter(report__round__plan=plan)
+        .select_related("report__round", "report__member_state")
+        .order_by("report__member_state__name", "-report__round__opens_on", "-number")
+    )
+    if member_state is not None:
+        accepted = accepted.filter(report__member_state=member_state)
+    latest_two = {}
+    for submission in accepted:
+        pair = latest_two.setdefault(submission.report.member_state_id, [])
+        if len(pair) < 2:
+            pair.append(submission)
+    pairs = [pair for pair in latest_two.values() if len(pair) == 2]
+    values = _snapshot_values([s for pair in pairs for s in pair])
+    return [
+        StateChanges(
+            member_state=current.report.member_state,
+            previous=previous,
+            current=current,
+            items=_changes(previous, current, values),
+        )
+        for current, previous in pairs
+    ]
+
+
+def _snapshot_values(submissions):
+    """{submission id: {action item id: row}} for these submissions, in one query."""
+    rows = SubmissionItem.objects.filter(submission__in=[s.pk for s in submissions]).values(
+        "submission_id",
+        "action_item_id",
+        "code",
+        "title",
+        "focus_area_number",
+        "position",
+        "status",
+        "progress",
+    )
+    values = {s.pk: {} for s in submissions}
+    for row in rows:
+        values[row["submission_id"]][row["action_item_id"]] = row
+    return values
+
+
+def _changes(previous, current, values):
+    old, new = values[previous.pk], values[current.pk]
+    changes = []
+    for item_id in sorted(
+        old.keys() | new.keys(),
+        key=lambda pk: _order(new.get(pk) or old[pk]),
+    ):
+        before, after = old.get(item_id), new.get(item_id)
+        change = ItemChange(
+            action_item_id=item_id,
+            code=(after or before)["code"],
+            title=(after or before)["title"],
+            old_status=before and before["status"],
+            new_status=after and after["status"],
+            old_progress=before and before["progress"],
+            new_progress=after and after["progress"],
+        )
+        if change.status_changed or change.old_progress != change.new_progress:
+            changes.append(change)
+    return changes
+
+
+def _order(row):
+    return (row["focus_area_number"], row["position"], row["code"])
+
+
+# --- The national workspace ----------------------------------------------------------------------
+
+
+def open_round_with_report(plan, member_state):
+    """`plan`'s round open today, with `member_state`'s report state as `report_state`
+    (None: not started), or None: 1 query."""
+    if plan is None:
+        return None
+    report_state = CountryReport.objects.filter(
+        round=OuterRef("pk"), member_state=member_state
+    ).values("state")[:1]
+    return (
+        ReportingRound.objects.filter(plan=plan)
+        .open_on(today())
+        .annotate(report_state=Subquery(report_state))
+        .order_by("-opens_on")
+        .first()
+    )
+
+
+def evidence_needing_more():
+    """Current evidence a reviewer marked "needs more"."""
+    return Evidence.objects.filter(review=Evidence.Review.NEEDS_MORE, withdrawn_at__isnull=True)
+
+
+def with_evidence_flags(items, member_state):
+    """Annotate action items with `evidence_needs_more`: how many of `member_state`'s current
+    evidence items for each were marked "needs more" (in the same query)."""
+    flagged = (
+        evidence_needing_more()
+        .filter(
+            national_status__member_state=member_state, national_status__action_item=OuterRef("pk")
+        )
+        .values("national_status__action_item")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return items.annotate(
+        evidence_needs_more=Coalesce(Subquery(flagged, output_field=IntegerField()), Value(0))
+    )
+
+
+def items_needing_more_evidence(plan, member_state):
+    """How many of `plan`'s items have evidence of `member_state` marked "needs more": 1 query."""
+    return (
+        evidence_needing_more()
+        .filter(national_status__member_state=member_state, national_status__action_item__plan=plan)
+        .aggregate(n=Count("national_status__action_item", distinct=True))["n"]
+    )
