@@ -2,6 +2,8 @@
 
 import datetime
 import itertools
+import struct
+import zlib
 
 from django.utils import timezone
 
@@ -93,4 +95,20 @@ def make_user(
     email = email or f"{role}-{next(_seq)}@example.org"
     return User.objects.create_user(
         email=email, password=password, role=role, member_state=member_state, **extra
+    )
+
+
+def png_bytes():
+    """A real 1×1 greyscale PNG, small enough to upload anywhere."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
     )

@@ -1,0 +1,550 @@
+"""Who may open which URL: a role × URL matrix, and a walk of the URL resolver.
+
+Every URL pattern of the project has at least one row in GET_MATRIX (the meta-tests below fail
+otherwise), and every pattern is either on PUBLIC, deliberately, or sends an anonymous visitor
+to the login page. A new URL therefore needs a row here and a decision about who may open it.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django.urls.converters import IntConverter, UUIDConverter
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts import services as account_services
+from accounts.models import Invitation, Role, hash_token
+from actions import evidence as ev
+from actions.models import Evidence, NationalStatus, StatusHistory
+from actions.services import national_status_update
+from tests import factories
+
+ROLES = ("anonymous", "focal_point", "coordinator", "reviewer", "secretariat", "observer")
+
+# Outcomes: a status code (302 is a redirect anywhere but a login page: a form saved, a link
+# checked), or one of these two redirects.
+LOGIN = "302 to log in"  # to the login page, with ?next= the page asked for
+STAFF = "302 to the admin's log in"  # the admin site: staff only
+
+INVITATION_TOKEN = "known-invitation-token-for-the-matrix"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An argument that names an object of the `world` fixture, resolved in each test."""
+
+    name: str
+
+
+class _World:
+    def __getattr__(self, name):
+        return Ref(name)
+
+
+W = _World()
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    args: tuple
+    expected: dict
+
+    @property
+    def id(self):
+        shown = [a.name if isinstance(a, Ref) else a for a in self.args]
+        return f"{self.name}({', '.join(map(str, shown))})"
+
+    def url(self, world):
+        return reverse(self.name, args=[resolve(a, world) for a in self.args])
+
+
+def resolve(argument, world):
+    return world[argument.name] if isinstance(argument, Ref) else argument
+
+
+def rows(table):
+    return [Row(name, args, dict(zip(ROLES, codes, strict=True))) for name, args, *codes in table]
+
+
+# Cambodia's users are the focal point and coordinator; "MY" rows ask for Malaysia's objects.
+# The edit URL names no state (the state comes from the account), so "Malaysia's edit" can only
+# be tried by tampering with the form: see test_tampered_hidden_fields_change_only_own_state.
+# fmt: off
+GET_MATRIX = rows([
+    # URL name                          arguments        anon   FP KH  CO KH  REV    ADMIN  OBS
+    ("home",                             (),              200,   200,   200,   200,   200,   200),
+    ("actions:plan_list",                (),              200,   200,   200,   200,   200,   200),
+    ("actions:plan_detail",              (W.plan,),       200,   200,   200,   200,   200,   200),
+    ("actions:action_item_detail",       (W.plan, "1.1"), 200,   200,   200,   200,   200,   200),
+    ("countries:member_state_list",      (),              200,   200,   200,   200,   200,   200),
+    ("countries:member_state_detail",    ("KH",),         200,   200,   200,   200,   200,   200),
+    ("countries:member_state_detail",    ("kh",),         301,   301,   301,   301,   301,   301),
+    ("national:workspace",               (),              LOGIN, 200,   200,   200,   200,   403),
+    ("national:plan_workspace",          (W.plan,),       LOGIN, 200,   200,   403,   403,   403),
+    ("national:plan_workspace",          (W.old_plan,),   LOGIN, 200,   200,   403,   403,   403),
+    ("national:status_detail",           (W.item,),       LOGIN, 200,   200,   403,   403,   403),
+    ("national:status_edit",             (W.item,),       LOGIN, 200,   200,   403,   403,   403),
+    ("national:status_edit",             (W.old_item,),   LOGIN, 403,   403,   403,   403,   403),
+    ("national:status_history",          (W.item,),       LOGIN, 200,   200,   403,   403,   403),
+    ("national:state_workspace",         ("KH",),         LOGIN, 200,   200,   200,   200,   403),
+    ("national:state_workspace",         ("MY",),         LOGIN, 404,   404,   200,   200,   403),
+    ("national:state_plan_workspace",    ("KH", W.plan),  LOGIN, 200,   200,   200,   200,   403),
+    ("national:state_plan_workspace",    ("MY", W.plan),  LOGIN, 404,   404,   200,   200,   403),
+    ("national:state_status_detail",     ("KH", W.item),  LOGIN, 200,   200,   200,   200,   403),
+    ("national:state_status_detail",     ("MY", W.item),  LOGIN, 404,   404,   200,   200,   403),
+    ("national:state_status_history",    ("KH", W.item),  LOGIN, 200,   200,   200,   200,   403),
+    ("national:state_status_history",    ("MY", W.item),  LOGIN, 404,   404,   200,   200,   403),
+    ("national:evidence_link_add",       (W.item,),       LOGIN, 405,   405,   405,   405,   405),
+    ("national:evidence_file_add",       (W.item,),       LOGIN, 405,   405,   405,   405,   405),
+    ("national:evidence_download",       (W.kh_file,),    LOGIN, 200,   200,   200,   200,   404),
+    ("national:evidence_download",       (W.my_file,),    LOGIN, 404,   404,   200,   200,   404),
+    ("national:evidence_withdraw",       (W.kh_file,),    LOGIN, 200,   200,   403,   403,   404),
+    ("national:evidence_withdraw",       (W.my_file,),    LOGIN, 404,   404,   403,   403,   404),
+    ("accounts:login",                   (),              200,   200,   200,   200,   200,   200),
+    ("accounts:logout",                  (),              405,   405,   405,   405,   405,   405),
+    ("accounts:profile",                 (),              LOGIN, 200,   200,   200,   200,   200),
+    ("accounts:password_change",         (),              LOGIN, 200,   200,   200,   200,   200),
+    ("accounts:password_change_done",    (),              LOGIN, 200,   200,   200,   200,   200),
+    ("accounts:password_reset",          (),              200,   200,   200,   200,   200,   200),
+    ("accounts:password_reset_done",     (),              200,   200,   200,   200,   200,   200),
+    ("accounts:password_reset_confirm",  (W.uid, W.key),  302,   302,   302,   302,   302,   302),
+    ("accounts:password_reset_confirm",  (W.uid, "1-bad"),200,   200,   200,   200,   200,   200),
+    ("accounts:password_reset_complete", (),              200,   200,   200,   200,   200,   200),
+    ("accounts:invitation_list",         (),              LOGIN, 403,   200,   403,   200,   403),
+    ("accounts:invitation_revoke",       (W.invitation,), 405,   405,   405,   405,   405,   405),
+    ("accounts:invitation_accept",       (W.token,),      200,   200,   200,   200,   200,   200),
+    ("accounts:invitation_accept",       ("unknown",),    404,   404,   404,   404,   404,   404),
+    # The admin site is one group: Django protects it; only the secretariat is staff.
+    ("admin:index",                      (),              STAFF, STAFF, STAFF, STAFF, 200,   STAFF),
+    ("admin:login",                      (),              200,   200,   200,   200,   302,   200),
+    ("admin:accounts_user_changelist",   (),              STAFF, STAFF, STAFF, STAFF, 403,   STAFF),
+])
+# fmt: on
+
+# URL names anyone may open without logging in, deliberately. Everything else must send an
+# anonymous visitor to the login page.
+PUBLIC = {
+    "home",
+    "actions:plan_list",
+    "actions:plan_detail",
+    "actions:action_item_detail",
+    "countries:member_state_list",
+    "countries:member_state_detail",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+    "accounts:invitation_accept",
+}
+ADMIN_NAMESPACE = "admin"
+ADMIN_ROUTE = "admin/"  # as mounted in rpa_tracker/urls.py
+ROUTE_TAG = re.compile(r"<(?:\w+:)?(?P<keyword>\w+)>")  # <int:item_id> in a path() route
+
+
+# --- The objects the URLs point at ---------------------------------------------------------------
+
+
+def _save(user, item, **values):
+    fields = {
+        "status": NationalStatus.Status.IN_PROGRESS,
+        "progress": 40,
+        "narrative": f"{user.member_state}'s own draft",
+        "challenges": "",
+        "next_steps": "",
+        "responsible_agency": "",
+    }
+    fields.update(values)
+    return national_status_update(
+        user=user,
+        member_state=user.member_state,
+        action_item=item,
+        expected_version=0,
+        **fields,
+    )
+
+
+def _png(name):
+    return SimpleUploadedFile(name, factories.png_bytes(), content_type="image/png")
+
+
+@pytest.fixture
+def world(
+    settings,
+    tmp_path,
+    plan_2021,
+    plan_2026,
+    focal_point,
+    coordinator,
+    other_focal_point,
+    reviewer,
+    secretariat,
+    observer,
+):
+    """Cambodia's and Malaysia's status of a current item, each with a file; an invitation."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    item = factories.make_item(factories.make_focus_area(plan_2026), code="1.1")
+    old_item = factories.make_item(factories.make_focus_area(plan_2021), code="1.1")
+    _save(focal_point, item)
+    _save(other_focal_point, item)
+    ev.evidence_add_link(
+        user=focal_point, item=item, title="Cambodia's decree", url="https://example.org/kh"
+    )
+    kh_file = ev.evidence_add_file(user=focal_point, item=item, file=_png("kh.png"))
+    my_file = ev.evidence_add_file(user=other_focal_point, item=item, file=_png("my.png"))
+    invitation = account_services.invitation_create(
+        invited_by=secretariat, email="new.reviewer@example.org", role=Role.REVIEWER
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(INVITATION_TOKEN))
+    # Someone who asked for a new password; never logged in here, so the token stays valid.
+    forgetful = factories.make_user(Role.OBSERVER, email="forgetful@example.org")
+    return {
+        "plan": plan_2026.code,
+        "old_plan": plan_2021.code,
+        "item": item.pk,
+        "old_item": old_item.pk,
+        "kh_file": kh_file.pk,
+        "my_file": my_file.pk,
+        "invitation": invitation.pk,
+        "token": INVITATION_TOKEN,
+        "uid": urlsafe_base64_encode(force_bytes(forgetful.pk)),
+        "key": default_token_generator.make_token(forgetful),
+        "kh": focal_point.member_state_id,
+        "kh_status": NationalStatus.objects.get(member_state__code="KH", action_item=item),
+        "my_status": NationalStatus.objects.get(member_state__code="MY", action_item=item),
+    }
+
+
+@pytest.fixture
+def clients(world, request):
+    """One client per role, logged in as that role's persona (anonymous: not logged in)."""
+    made = {"anonymous": Client()}
+    for role in ROLES[1:]:
+        made[role] = Client()
+        made[role].force_login(request.getfixturevalue(role))
+    return made
+
+
+def outcome(response, asked_for):
+    """What a response did, in the matrix's terms."""
+    if response.status_code != 302:
+        return response.status_code
+    target = urlsplit(response["Location"])
+    if target.path == reverse("accounts:login"):
+        next_ = parse_qs(target.query).get("next")
+        return LOGIN if next_ == [asked_for] else f"log in, then go to {next_}"
+    if target.path == reverse("admin:login"):
+        return STAFF
+    return 302
+
+
+# --- GET: every URL × every role --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("row", GET_MATRIX, ids=lambda row: row.id)
+def test_each_role_gets_the_expected_answer_from_each_url(row, world, clients):
+    url = row.url(world)
+
+    answers = {role: outcome(clients[role].get(url), url) for role in ROLES}
+
+    assert answers == row.expected
+
+
+# --- POST: the main writes × every role, and nothing changes when refused ---------------------
+
+
+def snapshot():
+    """Everything the writes below could change, as plain values."""
+    return {
+        "statuses": list(NationalStatus.objects.order_by("pk").values()),
+        "history": list(StatusHistory.objects.order_by("pk").values_list("pk", flat=True)),
+        "evidence": list(Evidence.objects.order_by("pk").values()),
+        "invitations": list(Invitation.objects.order_by("pk").values()),
+    }
+
+
+def status_form(world):
+    return {
+        "status": "completed",
+        "progress": "100",
+        "narrative": "Law adopted.",
+        "challenges": "",
+        "next_steps": "",
+        "responsible_agency": "CNCC",
+        "version": str(world["kh_status"].version),
+    }
+
+
+def old_status_form(world):
+    return {**status_form(world), "version": "0"}
+
+
+def link_form(world):
+    return {"link-title": "Ministry page", "link-url": "https://example.org/ministry"}
+
+
+def file_form(world):
+    return {"upload-files": [_png("chart.png")], "upload-title": "Chart"}
+
+
+def invitation_form(world):
+    return {"email": "new.focal@example.org", "role": "focal_point", "member_state": world["kh"]}
+
+
+def no_form(world):
+    return {}
+
+
+@dataclass(frozen=True)
+class PostRow:
+    label: str
+    name: str
+    args: tuple
+    form: object
+    expected: tuple
+    writes: bool = True  # whether success (a 302) changes the snapshot
+
+    def url(self, world):
+        return Row(self.name, self.args, {}).url(world)
+
+
+# fmt: off
+POST_MATRIX = [
+    #       label, URL name, arguments, form
+    #       anon   FP KH  CO KH  REV  ADMIN OBS
+    PostRow("status edit", "national:status_edit", (W.item,), status_form,
+            (LOGIN, 302,   302,   403, 403,  403)),
+    PostRow("status edit, closed plan", "national:status_edit", (W.old_item,), old_status_form,
+            (LOGIN, 403,   403,   403, 403,  403)),
+    PostRow("evidence link", "national:evidence_link_add", (W.item,), link_form,
+            (LOGIN, 302,   302,   403, 403,  403)),
+    PostRow("evidence file", "national:evidence_file_add", (W.item,), file_form,
+            (LOGIN, 302,   302,   403, 403,  403)),
+    PostRow("withdraw KH", "national:evidence_withdraw", (W.kh_file,), no_form,
+            (LOGIN, 302,   302,   403, 403,  404)),
+    PostRow("withdraw MY", "national:evidence_withdraw", (W.my_file,), no_form,
+            (LOGIN, 404,   404,   403, 403,  404)),
+    PostRow("invite", "accounts:invitation_list", (), invitation_form,
+            (LOGIN, 403,   302,   403, 302,  403)),
+    PostRow("revoke invitation", "accounts:invitation_revoke", (W.invitation,), no_form,
+            (LOGIN, 404,   404,   404, 302,  404)),
+    PostRow("log out", "accounts:logout", (), no_form,
+            (302,   302,   302,   302, 302,  302), writes=False),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("row", POST_MATRIX, ids=lambda row: row.label)
+def test_each_role_may_write_only_what_the_matrix_allows(row, role, world, clients):
+    url = row.url(world)
+    before = snapshot()
+
+    answer = outcome(clients[role].post(url, row.form(world)), url)
+
+    assert answer == row.expected[ROLES.index(role)]
+    if answer == 302 and row.writes:
+        assert snapshot() != before
+    else:
+        assert snapshot() == before
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_logging_out_ends_the_session(role, world, clients):
+    clients[role].post(reverse("accounts:logout"))
+
+    response = clients[role].get(reverse("accounts:profile"))
+
+    assert outcome(response, reverse("accounts:profile")) == LOGIN
+
+
+def test_tampered_hidden_fields_change_only_own_state(world, clients, malaysia, reviewer):
+    """Naming Malaysia (or another author) in the forms changes Cambodia's status, never hers."""
+
+    def malaysias_rows():
+        statuses = NationalStatus.objects.filter(member_state=malaysia)
+        evidence = Evidence.objects.filter(national_status__member_state=malaysia)
+        return list(statuses.values()), list(evidence.values())
+
+    malaysia_before = malaysias_rows()
+    tampered = {
+        "member_state": malaysia.pk,
+        "member_state_id": malaysia.pk,
+        "country": "MY",
+        "code": "MY",
+        "national_status": world["my_status"].pk,
+        "updated_by": reviewer.pk,
+    }
+    client = clients["focal_point"]
+
+    edit = client.post(
+        reverse("national:status_edit", args=[world["item"]]), {**status_form(world), **tampered}
+    )
+    link = client.post(
+        reverse("national:evidence_link_add", args=[world["item"]]),
+        {**link_form(world), **tampered},
+    )
+
+    assert (edit.status_code, link.status_code) == (302, 302)
+    cambodias = NationalStatus.objects.get(pk=world["kh_status"].pk)
+    assert (cambodias.status, cambodias.updated_by.email) == ("completed", "sophea@example.org")
+    assert cambodias.evidence.filter(title="Ministry page").exists()
+    assert malaysias_rows() == malaysia_before
+
+
+# --- The resolver: every URL is public on purpose, or asks for a login; and is in the matrix ----
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str | None  # namespaced, e.g. "national:status_edit"; None when unnamed
+    route: str  # the full route, e.g. "national/items/<int:item_id>/edit/"
+    parameters: dict  # keyword -> converter (None for a regex group)
+    buildable_from_route: bool  # all parts are path() routes, so the URL can be filled in
+
+    @property
+    def in_admin(self):
+        # The admin's catch-all pattern has no name: it is known by where the admin is mounted.
+        return (self.name or "").split(":")[0] == ADMIN_NAMESPACE or self.route.startswith(
+            ADMIN_ROUTE
+        )
+
+
+def url_patterns(resolver=None, prefix="", namespace="", parameters=None, plain=True):
+    """Every URL pattern under `resolver` (default: the project's), through includes."""
+    resolver = resolver or get_resolver()
+    parameters = parameters or {}
+    for entry in resolver.url_patterns:
+        here = {**parameters, **_parameters(entry.pattern)}
+        route = prefix + str(entry.pattern)
+        is_route = plain and type(entry.pattern).__name__ == "RoutePattern"
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_patterns(entry, route, inner, here, is_route)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield Pattern(name, route, here, is_route)
+
+
+def _parameters(pattern):
+    converters = getattr(pattern, "converters", {})
+    groups = dict.fromkeys(pattern.regex.groupindex) if not converters else {}
+    return {**groups, **converters}
+
+
+def plausible_value(keyword, converter, world):
+    """A real object's value for a URL keyword when there is one, else one of the right form."""
+    by_keyword = {
+        "item_id": world["item"],
+        "plan_code": world["plan"],
+        "item_code": "1.1",
+        "code": "KH",
+        "token": world["token"],
+        "uidb64": world["uid"],
+        "pk": world["kh_file"],
+    }
+    if keyword in by_keyword:
+        return by_keyword[keyword]
+    if isinstance(converter, IntConverter):
+        return 1
+    if isinstance(converter, UUIDConverter):
+        return "00000000-0000-0000-0000-000000000001"
+    return "x"
+
+
+def url_for(pattern, world):
+    """A URL of `pattern` with real objects: the matrix's first row for it, else filled in."""
+    row = next((row for row in GET_MATRIX if row.name == pattern.name), None)
+    if row is not None:
+        return row.url(world)
+    values = {k: plausible_value(k, c, world) for k, c in pattern.parameters.items()}
+    if pattern.name:
+        return reverse(pattern.name, kwargs=values)
+    if not pattern.buildable_from_route:
+        return None
+
+    def fill(tag):
+        keyword = tag["keyword"]
+        converter = pattern.parameters[keyword]
+        return str(converter.to_url(values[keyword]))
+
+    return "/" + ROUTE_TAG.sub(fill, pattern.route)
+
+
+def unprotected(world):
+    """Patterns neither PUBLIC nor sending an anonymous visitor to log in, with what they did."""
+    client = Client()
+    problems = []
+    for pattern in url_patterns():
+        if pattern.in_admin or pattern.name in PUBLIC:
+            continue
+        url = url_for(pattern, world)
+        if url is None:
+            problems.append((pattern.route, "unnamed, and its URL cannot be built"))
+            continue
+        answer = outcome(client.get(url), url)
+        if answer == 405:  # a POST-only view: a POST must ask for a login too
+            answer = outcome(client.post(url), url)
+        if answer != LOGIN:
+            problems.append((pattern.name or pattern.route, answer))
+    return problems
+
+
+def test_every_url_is_public_on_purpose_or_asks_anonymous_visitors_to_log_in(world):
+    assert unprotected(world) == []
+
+
+def test_every_url_pattern_has_a_row_in_the_role_matrix():
+    in_matrix = {row.name for row in GET_MATRIX}
+    project = [p for p in url_patterns() if not p.in_admin]
+
+    missing = [p.name or p.route for p in project if p.name not in in_matrix]
+
+    assert missing == []
+    assert any(row.name.startswith(f"{ADMIN_NAMESPACE}:") for row in GET_MATRIX)
+
+
+def test_the_matrix_and_the_public_list_name_only_urls_that_exist():
+    names = {p.name for p in url_patterns()}
+
+    assert {row.name for row in GET_MATRIX} - names == set()
+    assert PUBLIC - names == set()
+
+
+def test_the_admin_site_sends_anonymous_visitors_to_its_own_login(db):
+    response = Client().get("/admin/")
+
+    assert outcome(response, "/admin/") == STAFF
+
+
+def _leaky_view(request, item_id=None):
+    return HttpResponse("Cambodia's private draft")
+
+
+class LeakyUrls:
+    """A URL configuration with one page that forgot its login check."""
+
+    urlpatterns = [
+        path("accounts/", include("accounts.urls")),
+        path("leak/<int:item_id>/", _leaky_view),
+        path("guarded/<int:item_id>/", login_required(_leaky_view), name="guarded"),
+    ]
+
+
+def test_the_resolver_walk_finds_a_page_that_forgot_its_login_check(world, settings):
+    settings.ROOT_URLCONF = LeakyUrls
+
+    assert unprotected(world) == [("leak/<int:item_id>/", 200)]
+    assert [p.name for p in url_patterns() if p.name and not p.name.startswith("accounts:")] == [
+        "guarded"
+    ]
