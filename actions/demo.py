@@ -494,33 +494,35 @@ class DemoReport:
         return bool(self.accounts_created or self.statuses or self.current_entries)
 
     def lines(self):
-        lines = []
         if not self.wrote_anything:
-            lines.append("Nothing to do: the demo data is already there; nothing was written.")
-        lines.append(
+            return [
+                f"Nothing to do: the {self.accounts_existing} demo accounts and the demo history "
+                "are already there; nothing was written."
+            ]
+        lines = [
             f"Demo accounts: {len(self.accounts_created)} created, "
             f"{self.accounts_existing} already there."
-        )
+        ]
         if self.accounts_created and not self.password_set:
             lines.append(
                 "  No DEMO_PASSWORD (DEBUG is off): the new accounts cannot log in until "
                 "someone sets a password."
             )
-        if self.history_plan:
-            lines.append(
-                f"{self.history_plan} demo history: {len(self.history_states)} states, "
-                f"{self.statuses} statuses, {self.history_rows} history rows, "
-                f"{self.evidence_links} evidence links."
+        lines.append(
+            f"{self.history_plan} demo history: {len(self.history_states)} states, "
+            f"{self.statuses} statuses, {self.history_rows} history rows, "
+            f"{self.evidence_links} evidence links."
+        )
+        if self.status_counts:
+            counts = ", ".join(
+                f"{status.label.lower()} {self.status_counts[status.value]}"
+                for status in Status
+                if self.status_counts[status.value]
             )
-            if self.status_counts:
-                counts = ", ".join(
-                    f"{Status(status).label.lower()} {number}"
-                    for status, number in sorted(self.status_counts.items())
-                )
-                lines.append(f"  Statuses written: {counts}.")
-            if self.skipped_states:
-                names = ", ".join(state.name for state in self.skipped_states)
-                lines.append(f"  Skipped (already have statuses on it, or no author): {names}.")
+            lines.append(f"  Statuses: {counts}.")
+        if self.skipped_states:
+            names = ", ".join(state.name for state in self.skipped_states)
+            lines.append(f"  Skipped (statuses already there, or no demo account): {names}.")
         if self.current_plan:
             lines.append(
                 f"{self.current_plan}: {self.current_entries} current entries and "
