@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -419,7 +420,9 @@ def demo_history_create(plan):
 def demo_current_entries_create(plan):
     """A few entries on `plan` (open now) through the real services, where none exist yet.
 
-    Returns (entries written, evidence links written).
+    An entry the service refuses (say, the plan is not open to that state now) is left out,
+    so that the demo never stops `make run`. Returns (entries written, evidence links
+    written, entries refused).
     """
     items = {
         item.code: item for item in ActionItem.objects.filter(plan=plan).select_related("plan")
@@ -435,24 +438,27 @@ def demo_current_entries_create(plan):
             "member_state_id", "action_item_id"
         )
     )
-    written = set()
+    written, refused = set(), 0
     for local_part, code, status, progress, narrative, next_step, area in CURRENT_ENTRIES:
         user, item = users.get(demo_email(local_part)), items.get(code)
         if user is None or item is None or (user.member_state_id, item.pk) in taken:
             continue
-        today = timezone.localdate()
-        national_status_update(
-            user=user,
-            member_state=user.member_state,
-            action_item=item,
-            expected_version=0,
-            status=status,
-            progress=progress,
-            narrative=narrative,
-            challenges="",
-            next_steps=next_step,
-            responsible_agency=agency(user.member_state.code, area, today),
-        )
+        try:
+            national_status_update(
+                user=user,
+                member_state=user.member_state,
+                action_item=item,
+                expected_version=0,
+                status=status,
+                progress=progress,
+                narrative=narrative,
+                challenges="",
+                next_steps=next_step,
+                responsible_agency=agency(user.member_state.code, area, timezone.localdate()),
+            )
+        except PermissionDenied:
+            refused += 1
+            continue
         taken.add((user.member_state_id, item.pk))
         written.add((user.member_state.code, code))
     links = 0
@@ -465,7 +471,7 @@ def demo_current_entries_create(plan):
             user=user, item=items[code], title=title, url=url + slugify(f"{code} {title}") + ".pdf"
         )
         links += 1
-    return len(written), links
+    return len(written), links, refused
 
 
 # --- Everything ---------------------------------------------------------------------------------
@@ -487,6 +493,7 @@ class DemoReport:
     current_plan: str = ""
     current_entries: int = 0
     current_links: int = 0
+    current_refused: int = 0
     status_counts: Counter = field(default_factory=Counter)
 
     @property
@@ -528,6 +535,11 @@ class DemoReport:
                 f"{self.current_plan}: {self.current_entries} current entries and "
                 f"{self.current_links} evidence links through the write services."
             )
+        if self.current_refused:
+            lines.append(
+                f"  {self.current_refused} entries left out: the write service refused them "
+                "(the plan is not open to those states now)."
+            )
         return lines
 
 
@@ -561,5 +573,7 @@ def load_demo_data(*, password):
     current = Plan.objects.current()
     if current is not None and current.code == CURRENT_PLAN:
         report.current_plan = current.short_title
-        report.current_entries, report.current_links = demo_current_entries_create(current)
+        report.current_entries, report.current_links, report.current_refused = (
+            demo_current_entries_create(current)
+        )
     return report

@@ -232,6 +232,17 @@ def test_a_state_with_statuses_on_the_old_plan_is_left_alone(reference_data, deb
     assert NationalStatus.objects.filter(member_state__code="MY").count() > 20
 
 
+def test_entries_the_write_service_refuses_are_left_out(reference_data, debug_on, monkeypatch):
+    monkeypatch.setattr("actions.services.can_edit_status", lambda *args: False)
+
+    output = load_demo()
+
+    assert not NationalStatus.objects.filter(action_item__plan__code=demo.CURRENT_PLAN).exists()
+    assert "0 current entries" in output
+    assert f"{len(demo.CURRENT_ENTRIES)} entries left out" in output
+    assert NationalStatus.objects.filter(action_item__plan__code=demo.HISTORY_PLAN).count() > 200
+
+
 class Rollback(Exception):
     pass
 
