@@ -501,7 +501,9 @@ def unprotected(world):
 
 
 def test_every_url_is_public_on_purpose_or_asks_anonymous_visitors_to_log_in(world):
-    assert unprotected(world) == []
+    problems = unprotected(world)
+
+    assert problems == [], "Put these behind the login, or add them to PUBLIC on purpose."
 
 
 def test_every_url_pattern_has_a_row_in_the_role_matrix():
@@ -510,7 +512,7 @@ def test_every_url_pattern_has_a_row_in_the_role_matrix():
 
     missing = [p.name or p.route for p in project if p.name not in in_matrix]
 
-    assert missing == []
+    assert missing == [], "Add a GET_MATRIX row (who gets what) for each of these URLs."
     assert any(row.name.startswith(f"{ADMIN_NAMESPACE}:") for row in GET_MATRIX)
 
 
