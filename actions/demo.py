@@ -381,7 +381,7 @@ def _demo_authors():
     authors = defaultdict(list)
     users = User.objects.filter(
         email__endswith=f"@{DEMO_EMAIL_DOMAIN}", role__in=STATE_ROLES, is_active=True
-    ).order_by("member_state_id", "-role", "email")  # "focal_point" after "coordinator"
+    ).order_by("member_state_id", "-role", "email")  # descending: focal_point, coordinator
     for user in users:
         authors[user.member_state_id].append(user)
     return authors
