@@ -27,8 +27,22 @@ def scope_national(queryset: QuerySet, user, state_path: str = "member_state") -
         return queryset
     if user.role in STATE_ROLES and user.member_state_id:
         return queryset.filter(**{state_path: user.member_state_id})
-    # Observers see accepted data only, which the review workflow defines; until then, none.
+    # Observers never see live national data; accepted submissions are theirs (scope_submitted).
     return queryset.none()
+
+
+def scope_submitted(queryset: QuerySet, user, submission_path: str = "") -> QuerySet:
+    """Limit `queryset` of submitted reports (Submission, or SubmissionItem with
+    `submission_path="submission"`) to those `user` may see.
+
+    Observers see accepted data only: the submissions on which a report is accepted now, of
+    every state (a reopened report's earlier acceptance no longer counts). Everyone else sees
+    what scope_national lets them see of the report's state.
+    """
+    prefix = f"{submission_path}__" if submission_path else ""
+    if user.is_authenticated and user.is_active and user.role == Role.OBSERVER:
+        return queryset.filter(**{f"{prefix}accepted_for__isnull": False})
+    return scope_national(queryset, user, state_path=f"{prefix}report__member_state")
 
 
 def visible_states(user) -> QuerySet[MemberState]:

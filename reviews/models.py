@@ -9,6 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -18,6 +19,10 @@ from actions.models import AppendOnlyQuerySet
 # Rounds are dated within these bounds: a typo such as 0001 or 9999 is refused.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2100, 12, 31)
+PLAUSIBLE = [
+    MinValueValidator(EARLIEST_DATE, f"Give a date from {EARLIEST_DATE:%d %B %Y} on."),
+    MaxValueValidator(LATEST_DATE, f"Give a date up to {LATEST_DATE:%d %B %Y}."),
+]
 
 
 def today():
@@ -52,10 +57,14 @@ class ReportingRound(models.Model):
         "actions.Plan", on_delete=models.PROTECT, related_name="reporting_rounds"
     )
     name = models.CharField(max_length=100, help_text='For example "2026 annual".')
-    opens_on = models.DateField("opens on")
-    due_on = models.DateField("due on", help_text="Reports submitted after this day are late.")
+    opens_on = models.DateField("opens on", validators=PLAUSIBLE)
+    due_on = models.DateField(
+        "due on", validators=PLAUSIBLE, help_text="Reports submitted after this day are late."
+    )
     closes_on = models.DateField(
-        "closes on", help_text="The last day on which a report can be submitted."
+        "closes on",
+        validators=PLAUSIBLE,
+        help_text="The last day on which a report can be submitted.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -67,14 +76,25 @@ class ReportingRound(models.Model):
     class Meta:
         ordering = ["-opens_on", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "name"], name="round_name_per_plan"),
+            models.UniqueConstraint(
+                fields=["plan", "name"],
+                name="round_name_per_plan",
+                violation_error_message="This plan already has a round of that name.",
+            ),
             models.CheckConstraint(
                 condition=Q(opens_on__lte=F("due_on"), due_on__lte=F("closes_on")),
                 name="round_opens_before_due_before_close",
+                violation_error_message=(
+                    "A round opens, falls due and closes in that order: the due date cannot "
+                    "be before the opening date, nor the closing date before the due date."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(opens_on__gte=EARLIEST_DATE, closes_on__lte=LATEST_DATE),
                 name="round_dates_plausible",
+                violation_error_message=(
+                    f"Give dates between {EARLIEST_DATE:%d %B %Y} and {LATEST_DATE:%d %B %Y}."
+                ),
             ),
         ]
         indexes = [
@@ -110,21 +130,6 @@ class ReportingRound(models.Model):
         return (self.closes_on - today()).days
 
     def clean(self):
-        problems = {}
-        for field in ("opens_on", "due_on", "closes_on"):
-            day = getattr(self, field)
-            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
-                problems[field] = (
-                    f"Give a date between {EARLIEST_DATE:%d %B %Y} and {LATEST_DATE:%d %B %Y}."
-                )
-        if problems:
-            raise ValidationError(problems)
-        if self.opens_on and self.due_on and self.due_on < self.opens_on:
-            problems["due_on"] = "The due date cannot be before the round opens."
-        if self.due_on and self.closes_on and self.closes_on < self.due_on:
-            problems["closes_on"] = "The round cannot close before its due date."
-        if problems:
-            raise ValidationError(problems)
         if self.plan_id and self.opens_on:
             plan = self.plan
             # A plan's last round may be held in the year after it ends (its final report).

@@ -1,0 +1,128 @@
+"""Forms of the review workflow: they validate and normalise; the services decide."""
+
+from django import forms
+
+from actions.models import ActionItem, Evidence, Plan
+
+from .models import ReportingRound
+from .services import MAX_TEXT_LENGTH, REVIEW_DECISIONS
+
+NUL_MESSAGE = (
+    "This text contains a NUL character (often pasted from another program), which cannot "
+    "be stored. Remove it and try again."
+)
+DATE_MESSAGE = "Enter a real date, for example 2026-03-31."
+
+
+def text_field(label, *, required, help_text="", rows=4):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=MAX_TEXT_LENGTH,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={
+            "required": f"{label} is required.",
+            "max_length": "Keep this under %(limit_value)s characters (it has %(show_value)s).",
+            "null_characters_not_allowed": NUL_MESSAGE,
+        },
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
+class ReportingRoundForm(forms.ModelForm):
+    """A new round. The model checks the dates' order, plausibility and overlaps."""
+
+    class Meta:
+        model = ReportingRound
+        fields = ["plan", "name", "opens_on", "due_on", "closes_on"]
+        widgets = {"opens_on": DateInput(), "due_on": DateInput(), "closes_on": DateInput()}
+        error_messages = {
+            field: {"invalid": DATE_MESSAGE} for field in ("opens_on", "due_on", "closes_on")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = Plan.objects.exclude(status=Plan.Status.CLOSED)
+        self.fields["plan"].empty_label = None
+        self.fields["name"].error_messages["null_characters_not_allowed"] = NUL_MESSAGE
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+
+class SubmitForm(forms.Form):
+    cover_note = text_field(
+        "Cover note (optional)",
+        required=False,
+        help_text="Anything the reviewers should know about this submission.",
+    )
+
+
+class ReturnForm(forms.Form):
+    comment = text_field(
+        "Comment for the member state",
+        required=True,
+        help_text="What should be corrected or added before the report is submitted again.",
+    )
+
+
+class AcceptForm(forms.Form):
+    """Nothing to fill in: accepting is one button."""
+
+
+class ReopenForm(forms.Form):
+    reason = text_field("Reason for reopening", required=True)
+
+
+class CommentForm(forms.Form):
+    """A comment on the report, or on one of its plan's items (the item list is the plan's)."""
+
+    item = forms.ModelChoiceField(
+        queryset=ActionItem.objects.none(),
+        required=False,
+        label="About",
+        empty_label="The whole report",
+        error_messages={"invalid_choice": "Choose one of this plan's actions."},
+    )
+    body = text_field("Comment", required=True, rows=3)
+
+    def __init__(self, *args, plan, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["item"]
+        field.queryset = ActionItem.objects.filter(plan=plan).order_by("position", "code")
+        if items is not None:
+            # The page's own list of the plan's items: the select needs no query of its own.
+            field.choices = [("", field.empty_label)] + [
+                (item.pk, f"{item.code} {item.title}") for item in items
+            ]
+
+
+class EvidenceReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Review",
+        choices=[(value, Evidence.Review(value).label) for value in REVIEW_DECISIONS],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose accepted or needs more."},
+    )
+    comment = text_field(
+        "Comment",
+        required=False,
+        rows=2,
+        help_text='Required for "needs more": say what is missing.',
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("decision") == Evidence.Review.NEEDS_MORE
+            and not cleaned.get("comment", "").strip()
+        ):
+            self.add_error("comment", 'Say what is missing when you choose "needs more".')
+        return cleaned

@@ -1,0 +1,124 @@
+"""What the review pages show, gathered in a fixed number of queries for the views."""
+
+from dataclasses import dataclass, field
+
+from accounts.models import Role
+from actions.models import ActionItem
+from countries.access import scope_submitted
+
+from . import services
+from .forms import AcceptForm, CommentForm, ReopenForm, ReturnForm, SubmitForm
+from .models import CountryReport, ReportingRound, Submission, SubmissionItem, today
+from .queries import compliance_rows, compliance_summary
+
+State = CountryReport.State
+
+
+@dataclass
+class Thread:
+    """The comments on a report (item None) or on one of its items, oldest first."""
+
+    item: ActionItem | None
+    comments: list = field(default_factory=list)
+
+    @property
+    def anchor(self):
+        return f"thread-item-{self.item.pk}" if self.item else "thread-report"
+
+    @property
+    def item_id(self):
+        return self.item.pk if self.item else ""
+
+
+def threads_of(comments):
+    """Comments grouped into threads: the report's first, then by item order."""
+    threads = {}
+    for comment in comments:
+        thread = threads.setdefault(comment.action_item_id, Thread(item=comment.action_item))
+        thread.comments.append(comment)
+    general = threads.pop(None, None)
+    ordered = sorted(threads.values(), key=lambda t: (t.item.position, t.item.code))
+    return ([general] if general else []) + ordered
+
+
+def _chosen(submissions, wanted):
+    """The submission asked for by its number (?submission=N), else the latest."""
+    by_number = {str(s.number): s for s in submissions}
+    return by_number.get(wanted) or (submissions[-1] if submissions else None)
+
+
+def report_page_context(request, *, reporting_round, state, report, bound):
+    """The report page's context. Queries: the submissions, the shown snapshot, and for
+    everyone but observers the transitions and the comments; for reviewers the plan's items."""
+    user = request.user
+    observer = user.role == Role.OBSERVER
+    submissions = []
+    if report is not None:
+        submissions = list(
+            scope_submitted(Submission.objects.filter(report=report), user)
+            .select_related("submitted_by")
+            .order_by("number")
+        )
+    shown = _chosen(submissions, request.GET.get("submission", ""))
+    snapshot = []
+    if shown is not None:
+        snapshot = list(
+            scope_submitted(SubmissionItem.objects.filter(submission=shown), user, "submission")
+        )
+    transitions, threads = [], []
+    if report is not None and not observer:
+        transitions = list(report.transitions.select_related("by", "submission"))
+        threads = threads_of(report.comments.for_page())
+    report_state = report.state if report else State.DRAFT
+    reviewer = services.may_review(user)
+    round_open = reporting_round.is_open_on(today())
+    can_submit = services.may_submit(user, state) and report_state in (State.DRAFT, State.RETURNED)
+    new_comment_form = None
+    if reviewer:
+        plan_items = ActionItem.objects.filter(plan=reporting_round.plan).order_by(
+            "position", "code"
+        )
+        new_comment_form = bound.get("comment") or CommentForm(
+            plan=reporting_round.plan, items=list(plan_items.only("pk", "code", "title"))
+        )
+    comment_counts = {t.item.pk: len(t.comments) for t in threads if t.item}
+    return {
+        "round": reporting_round,
+        "state": state,
+        "report": report,
+        "report_state": report_state,
+        "report_state_label": State(report_state).label,
+        "observer": observer,
+        "reviewer": reviewer,
+        "state_user": services.is_state_user_of(user, state),
+        "submissions": submissions,
+        "shown": shown,
+        "snapshot": [(row, comment_counts.get(row.action_item_id, 0)) for row in snapshot],
+        "transitions": transitions,
+        "threads": threads,
+        "can_comment": services.may_comment(user, state),
+        "comment_errors": bound.get("comment"),
+        "new_comment_form": new_comment_form,
+        "round_open": round_open,
+        "can_submit": can_submit and round_open,
+        "submit_closed": can_submit and not round_open,
+        "submit_form": bound.get("submit") or SubmitForm(),
+        "can_decide": reviewer and report_state == State.SUBMITTED,
+        "return_form": bound.get("return") or ReturnForm(),
+        "accept_form": bound.get("accept") or AcceptForm(),
+        "can_reopen": reviewer and report_state == State.ACCEPTED,
+        "reopen_form": bound.get("reopen") or ReopenForm(),
+    }
+
+
+def compliance_context(user, reporting_round):
+    """Every state's reporting in the round; a state user sees the regional counts and their
+    own row only (other states' detail is not theirs to see)."""
+    if reporting_round is None:
+        return {"round": None, "rounds": list(ReportingRound.objects.for_listing()[:12])}
+    rows = compliance_rows(reporting_round)
+    summary = compliance_summary(rows)
+    own_only = user.is_state_user
+    if own_only:
+        rows = [row for row in rows if row.state.pk == user.member_state_id]
+    return {"round": reporting_round, "rows": rows, "summary": summary, "own_only": own_only}

@@ -1,0 +1,418 @@
+"""Writes of the review workflow: rounds, a country report's moves, comments, evidence reviews.
+
+Each checks who may do it, locks what it changes, records who, when and why, and enqueues its
+notifications to run once the transaction commits.
+
+    draft ──submit──▶ submitted ──accept──▶ accepted
+                       │    ▲                  │
+                  return    submit           reopen
+                       ▼    │                  │
+                      returned ◀───────────────┘
+"""
+
+import unicodedata
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from actions.models import ActionItem, Evidence, NationalStatus, StatusHistory
+from countries.access import REGIONAL_ROLES
+from outbox.services import enqueue
+
+from . import tasks
+from .models import (
+    Comment,
+    CountryReport,
+    ReportingRound,
+    ReportTransition,
+    Submission,
+    SubmissionItem,
+    today,
+)
+
+State = CountryReport.State
+MAX_TEXT_LENGTH = 10_000
+
+
+class TransitionRefused(Exception):
+    """The report is not in a state that allows this move (or its round is closed)."""
+
+
+# --- Who may do what -----------------------------------------------------------------------------
+
+
+def may_review(user) -> bool:
+    """Reviewers and the secretariat return, accept and reopen reports and review evidence."""
+    return user.is_authenticated and user.is_active and user.role in REGIONAL_ROLES
+
+
+def may_submit(user, member_state) -> bool:
+    """Only the state's national coordinator submits its report (focal points do not)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.COORDINATOR
+        and member_state is not None
+        and user.member_state_id == member_state.pk
+    )
+
+
+def is_state_user_of(user, member_state) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_state_user
+        and member_state is not None
+        and user.member_state_id == member_state.pk
+    )
+
+
+def may_comment(user, member_state) -> bool:
+    """Reviewers comment on any state's report; the state's own users reply; observers do not."""
+    return may_review(user) or is_state_user_of(user, member_state)
+
+
+def may_create_rounds(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role == Role.SECRETARIAT
+
+
+# --- Text ----------------------------------------------------------------------------------------
+
+
+def clean_text(value, *, label, required):
+    """Free text as stored: trimmed, at most MAX_TEXT_LENGTH characters, no control characters
+    other than line breaks and tabs."""
+    text = str(value or "").strip()
+    if required and not text:
+        raise ValidationError(f"{label} is required.", code="required")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
+        raise ValidationError(f"{label} contains characters that are not allowed.", code="null")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(
+            "%(label)s can be at most %(max)d characters (it has %(length)d).",
+            code="max_length",
+            params={"label": label, "max": MAX_TEXT_LENGTH, "length": len(text)},
+        )
+    return text
+
+
+# --- Rounds --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def round_create(*, user, plan, name, opens_on, due_on, closes_on) -> ReportingRound:
+    """A new reporting round of `plan`, created by the secretariat."""
+    if not may_create_rounds(user):
+        raise PermissionDenied("Only the secretariat creates reporting rounds.")
+    reporting_round = ReportingRound(
+        plan=plan,
+        name=" ".join(str(name).split()),
+        opens_on=opens_on,
+        due_on=due_on,
+        closes_on=closes_on,
+        created_by=user,
+    )
+    reporting_round.full_clean()
+    reporting_round.save()
+    return reporting_round
+
+
+def report_for(*, reporting_round, member_state) -> CountryReport:
+    """The state's report in the round, started (as a draft) the first time it is needed."""
+    if not member_state.reports_in(reporting_round.plan):
+        raise ValidationError(f"{member_state} does not report on {reporting_round.plan}.")
+    report, _ = CountryReport.objects.get_or_create(
+        round=reporting_round, member_state=member_state
+    )
+    return report
+
+
+# --- A report's moves ----------------------------------------------------------------------------
+
+
+def _locked(report) -> CountryReport:
+    return (
+        CountryReport.objects.select_for_update(of=("self",))
+        .select_related("round__plan", "member_state")
+        .get(pk=report.pk)
+    )
+
+
+def _move(report, *, user, from_states, to_state, reason="", submission=None, **fields):
+    """Move the locked `report` to `to_state` if it is still in one of `from_states`."""
+    now = timezone.now()
+    # Claim: of two moves racing from the same state, only one changes the row.
+    claimed = CountryReport.objects.filter(pk=report.pk, state__in=from_states).update(
+        state=to_state, updated_at=now, **fields
+    )
+    if claimed != 1:
+        raise TransitionRefused(f"This report is {report.get_state_display().lower()} now.")
+    transition = ReportTransition.objects.create(
+        report=report,
+        from_state=report.state,
+        to_state=to_state,
+        by=user,
+        at=now,
+        reason=reason,
+        submission=submission,
+    )
+    report.state, report.updated_at = to_state, now
+    for name, value in fields.items():
+        setattr(report, name, value)
+    enqueue(tasks.notify_transition, transition.pk)
+    return transition
+
+
+def _refuse_unless(report, *states):
+    if report.state not in states:
+        raise TransitionRefused(
+            f"This report is {report.get_state_display().lower()}: that is not possible now."
+        )
+
+
+@transaction.atomic
+def report_submit(*, user, report, cover_note="") -> Submission:
+    """The coordinator submits a draft or returned report; what is submitted is frozen."""
+    if not may_submit(user, report.member_state):
+        raise PermissionDenied("Only the state's national coordinator submits its report.")
+    cover_note = clean_text(cover_note, label="The cover note", required=False)
+    report = _locked(report)
+    _refuse_unless(report, State.DRAFT, State.RETURNED)
+    if not report.round.is_open_on(today()):
+        raise TransitionRefused(
+            f"The round “{report.round.name}” is open from {report.round.opens_on:%d %b %Y} "
+            f"to {report.round.closes_on:%d %b %Y}: reports are submitted in that time."
+        )
+    previous = report.submissions.order_by("-number").values_list("number", flat=True).first()
+    submission = Submission.objects.create(
+        report=report,
+        number=(previous or 0) + 1,
+        submitted_by=user,
+        submitted_at=timezone.now(),
+        cover_note=cover_note,
+    )
+    SubmissionItem.objects.bulk_create(_snapshot(submission, report))
+    _move(
+        report,
+        user=user,
+        from_states=(State.DRAFT, State.RETURNED),
+        to_state=State.SUBMITTED,
+        reason=cover_note,
+        submission=submission,
+    )
+    return submission
+
+
+def _snapshot(submission, report):
+    """One frozen row per action item of the plan, as the state's status stands: 2 queries."""
+    state, plan = report.member_state, report.round.plan
+    row = "state_status"  # the state's own row, joined by with_national_status
+    items = (
+        ActionItem.objects.filter(plan=plan)
+        .with_national_status(state)
+        .values(
+            "pk",
+            "code",
+            "title",
+            "position",
+            "focus_area__number",
+            "status",
+            "progress",
+            "status_version",
+            "updated_at",
+            "updated_by_name",
+            "updated_by_email",
+            f"{row}__narrative",
+            f"{row}__challenges",
+            f"{row}__next_steps",
+            f"{row}__responsible_agency",
+        )
+    )
+    evidence = {}
+    current = Evidence.objects.filter(
+        national_status__member_state=state,
+        national_status__action_item__plan=plan,
+        withdrawn_at__isnull=True,
+    ).order_by("added_at", "id")
+    for entry in current.values(
+        "national_status__action_item", "title", "kind", "url", "original_name", "review"
+    ):
+        evidence.setdefault(entry.pop("national_status__action_item"), []).append(
+            {
+                "title": entry["title"],
+                "kind": entry["kind"],
+                "url": entry["url"],
+                "file": entry["original_name"],
+                "review": entry["review"],
+            }
+        )
+    return [
+        SubmissionItem(
+            submission=submission,
+            action_item_id=item["pk"],
+            code=item["code"],
+            title=item["title"],
+            focus_area_number=item["focus_area__number"],
+            position=item["position"],
+            status=item["status"],
+            progress=item["progress"],
+            narrative=item[f"{row}__narrative"] or "",
+            challenges=item[f"{row}__challenges"] or "",
+            next_steps=item[f"{row}__next_steps"] or "",
+            responsible_agency=item[f"{row}__responsible_agency"] or "",
+            status_version=item["status_version"],
+            last_changed_at=item["updated_at"],
+            last_changed_by=item["updated_by_name"] or item["updated_by_email"] or "",
+            evidence=evidence.get(item["pk"], []),
+        )
+        for item in items
+    ]
+
+
+@transaction.atomic
+def report_return(*, user, report, comment) -> ReportTransition:
+    """A reviewer sends a submitted report back to the state, saying why."""
+    if not may_review(user):
+        raise PermissionDenied("Only reviewers and the secretariat return reports.")
+    comment = clean_text(comment, label="A comment for the state", required=True)
+    report = _locked(report)
+    _refuse_unless(report, State.SUBMITTED)
+    latest = report.submissions.order_by("-number").first()
+    transition = _move(
+        report,
+        user=user,
+        from_states=(State.SUBMITTED,),
+        to_state=State.RETURNED,
+        reason=comment,
+        submission=latest,
+    )
+    # The comment starts (or continues) the report's thread, where the state can reply.
+    Comment.objects.create(report=report, author=user, body=comment, created_at=transition.at)
+    return transition
+
+
+@transaction.atomic
+def report_accept(*, user, report) -> ReportTransition:
+    """A reviewer accepts the latest submission: it is locked, and observers may see it."""
+    if not may_review(user):
+        raise PermissionDenied("Only reviewers and the secretariat accept reports.")
+    report = _locked(report)
+    _refuse_unless(report, State.SUBMITTED)
+    latest = report.submissions.order_by("-number").first()
+    now = timezone.now()
+    if Submission.objects.filter(pk=latest.pk).mark_accepted(now) != 1:
+        raise TransitionRefused("This submission has already been accepted.")
+    return _move(
+        report,
+        user=user,
+        from_states=(State.SUBMITTED,),
+        to_state=State.ACCEPTED,
+        submission=latest,
+        accepted_submission=latest,
+    )
+
+
+@transaction.atomic
+def report_reopen(*, user, report, reason) -> ReportTransition:
+    """A reviewer reopens an accepted report (back to returned), giving a reason.
+
+    The accepted submission stays as it was (with its acceptance time), but is no longer the
+    report's accepted data until a new submission is accepted.
+    """
+    if not may_review(user):
+        raise PermissionDenied("Only reviewers and the secretariat reopen reports.")
+    reason = clean_text(reason, label="The reason for reopening", required=True)
+    report = _locked(report)
+    _refuse_unless(report, State.ACCEPTED)
+    return _move(
+        report,
+        user=user,
+        from_states=(State.ACCEPTED,),
+        to_state=State.RETURNED,
+        reason=reason,
+        submission=report.accepted_submission,
+        accepted_submission=None,
+    )
+
+
+# --- Comments ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_add(*, user, report, body, action_item=None) -> Comment:
+    """Add to the thread on `report` (or on one of its items).
+
+    Reviewers and the secretariat start and continue threads; the state's focal points and
+    coordinators reply to a thread a reviewer started.
+    """
+    if not may_comment(user, report.member_state):
+        raise PermissionDenied("You cannot comment on this report.")
+    body = clean_text(body, label="The comment", required=True)
+    if action_item is not None and action_item.plan_id != report.round.plan_id:
+        raise ValidationError("That action is not part of this report's plan.")
+    if not may_review(user):
+        thread = Comment.objects.filter(report=report, action_item=action_item)
+        if not thread.exists():
+            raise PermissionDenied("Member states reply to reviewers' comments.")
+    comment = Comment.objects.create(report=report, action_item=action_item, author=user, body=body)
+    enqueue(tasks.notify_comment, comment.pk)
+    return comment
+
+
+# --- Evidence reviews ----------------------------------------------------------------------------
+
+REVIEW_DECISIONS = (Evidence.Review.ACCEPTED, Evidence.Review.NEEDS_MORE)
+
+
+def _review_text(review, comment):
+    label = Evidence.Review(review).label
+    return f"{label}: {comment}" if comment else label
+
+
+@transaction.atomic
+def evidence_review(*, user, evidence_id, decision, comment="") -> Evidence:
+    """A reviewer marks evidence accepted or "needs more"; the status's history records it.
+
+    "Needs more" needs a comment saying what is missing; it flags the item in the state's
+    workspace until the evidence is reviewed again or withdrawn.
+    """
+    if not may_review(user):
+        raise PermissionDenied("Only reviewers and the secretariat review evidence.")
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationError("Choose accepted or needs more.", code="invalid_choice")
+    comment = clean_text(
+        comment, label="A comment", required=decision == Evidence.Review.NEEDS_MORE
+    )
+    evidence = Evidence.objects.select_related("national_status").get(
+        pk=evidence_id, withdrawn_at__isnull=True
+    )
+    status = NationalStatus.objects.select_for_update().get(pk=evidence.national_status_id)
+    evidence.refresh_from_db(fields=["review", "review_comment", "withdrawn_at"])
+    if evidence.withdrawn_at is not None:
+        raise Evidence.DoesNotExist("This evidence has been withdrawn.")
+    if evidence.review == decision and evidence.review_comment == comment:
+        return evidence  # a double-submitted form changes nothing
+    old = _review_text(evidence.review, evidence.review_comment)
+    now = timezone.now()
+    evidence.review, evidence.review_comment = decision, comment
+    evidence.reviewed_at, evidence.reviewed_by = now, user
+    evidence.save(update_fields=["review", "review_comment", "reviewed_at", "reviewed_by"])
+    # History rows are numbered by the status's version. A review is no edit of the status:
+    # its last change (and staleness) stays the state's.
+    status.version += 1
+    status.save(update_fields=["version"])
+    StatusHistory.objects.create(
+        national_status=status,
+        version=status.version,
+        changed_at=now,
+        changed_by=user,
+        changes={
+            "evidence_review": [
+                f"{evidence.title} — {old}",
+                f"{evidence.title} — {_review_text(decision, comment)}",
+            ]
+        },
+    )
+    return evidence

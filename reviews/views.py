@@ -1,0 +1,281 @@
+"""Pages of the review workflow: rounds, a state's report in a round, compliance, evidence review.
+
+A state user's state comes from their account: another state named in the URL answers 404.
+Reviewers and the secretariat see every state; observers see accepted submissions only.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from actions.evidence import evidence_visible_to
+from actions.models import Evidence, Plan
+from countries.models import MemberState
+
+from . import services
+from .forms import (
+    AcceptForm,
+    CommentForm,
+    EvidenceReviewForm,
+    ReopenForm,
+    ReportingRoundForm,
+    ReturnForm,
+    SubmitForm,
+)
+from .models import CountryReport, ReportingRound
+from .pages import compliance_context, report_page_context
+
+
+def _round(round_id):
+    return get_object_or_404(ReportingRound.objects.select_related("plan"), pk=round_id)
+
+
+def _state(user, code, reporting_round):
+    """The state a report page is about: a state user's own only; anyone else's by code."""
+    if user.is_state_user:
+        if code.upper() != user.member_state.code:
+            raise Http404("No such report.")
+        state = user.member_state
+    else:
+        state = get_object_or_404(MemberState, code=code.upper())
+    if not state.reports_in(reporting_round.plan):
+        raise Http404(f"{state} does not report on {reporting_round.plan}.")
+    return state
+
+
+def _report_url(reporting_round, state):
+    return reverse("reviews:report_detail", args=[reporting_round.pk, state.code])
+
+
+# --- Rounds --------------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def round_list(request):
+    rounds = list(ReportingRound.objects.for_listing())
+    context = {
+        "open_rounds": [r for r in rounds if r.is_open],
+        "upcoming_rounds": [r for r in rounds if r.is_upcoming],
+        "past_rounds": [r for r in rounds if r.is_past],
+        "can_create": services.may_create_rounds(request.user),
+    }
+    return render(request, "reviews/reportinground_list.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def round_create(request):
+    if not services.may_create_rounds(request.user):
+        raise PermissionDenied("Only the secretariat creates reporting rounds.")
+    form = ReportingRoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.round_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Round “{created.name}” of {created.plan} created.")
+            return redirect("reviews:round_list")
+    status = 400 if form.is_bound else 200
+    return render(request, "reviews/reportinground_form.html", {"form": form}, status=status)
+
+
+# --- A state's report -------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def report_detail(request, round_id, code):
+    reporting_round = _round(round_id)
+    state = _state(request.user, code, reporting_round)
+    return _report_page(request, reporting_round, state)
+
+
+def _report_page(request, reporting_round, state, *, bound=None, status=200):
+    """The report page; `bound` holds a form the user sent back with errors, by its key."""
+    if services.is_state_user_of(request.user, state):
+        report = services.report_for(reporting_round=reporting_round, member_state=state)
+    else:
+        report = CountryReport.objects.filter(round=reporting_round, member_state=state).first()
+    context = report_page_context(
+        request, reporting_round=reporting_round, state=state, report=report, bound=bound or {}
+    )
+    return render(request, "reviews/countryreport_detail.html", context, status=status)
+
+
+def _transition(request, round_id, code, *, form_class, key, act, done):
+    """A POST that moves the report: validate the form, call the service, go back to the page."""
+    reporting_round = _round(round_id)
+    state = _state(request.user, code, reporting_round)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _report_page(request, reporting_round, state, bound={key: form}, status=400)
+    if key == "submit":
+        if not services.may_submit(request.user, state):
+            raise PermissionDenied("Only the state's national coordinator submits its report.")
+        report = services.report_for(reporting_round=reporting_round, member_state=state)
+    else:
+        report = get_object_or_404(CountryReport, round=reporting_round, member_state=state)
+    try:
+        act(user=request.user, report=report, **form.cleaned_data)
+    except services.TransitionRefused as refused:
+        messages.error(request, str(refused))
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _report_page(request, reporting_round, state, bound={key: form}, status=400)
+    else:
+        messages.success(request, done)
+    return redirect(_report_url(reporting_round, state))
+
+
+@require_POST
+@login_required
+def report_submit(request, round_id, code):
+    return _transition(
+        request,
+        round_id,
+        code,
+        form_class=SubmitForm,
+        key="submit",
+        act=services.report_submit,
+        done="Report submitted. The reviewers have been told.",
+    )
+
+
+@require_POST
+@login_required
+def report_return(request, round_id, code):
+    return _transition(
+        request,
+        round_id,
+        code,
+        form_class=ReturnForm,
+        key="return",
+        act=services.report_return,
+        done="Report returned to the member state with your comment.",
+    )
+
+
+@require_POST
+@login_required
+def report_accept(request, round_id, code):
+    return _transition(
+        request,
+        round_id,
+        code,
+        form_class=AcceptForm,
+        key="accept",
+        act=services.report_accept,
+        done="Report accepted: the submission is locked.",
+    )
+
+
+@require_POST
+@login_required
+def report_reopen(request, round_id, code):
+    return _transition(
+        request,
+        round_id,
+        code,
+        form_class=ReopenForm,
+        key="reopen",
+        act=services.report_reopen,
+        done="Report reopened: it is back with the member state.",
+    )
+
+
+@require_POST
+@login_required
+def comment_add(request, round_id, code):
+    reporting_round = _round(round_id)
+    state = _state(request.user, code, reporting_round)
+    if not services.may_comment(request.user, state):
+        raise PermissionDenied("You cannot comment on this report.")
+    form = CommentForm(request.POST, plan=reporting_round.plan)
+    if form.is_valid():
+        report = services.report_for(reporting_round=reporting_round, member_state=state)
+        try:
+            comment = services.comment_add(
+                user=request.user,
+                report=report,
+                body=form.cleaned_data["body"],
+                action_item=form.cleaned_data["item"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Comment added.")
+            return redirect(f"{_report_url(reporting_round, state)}#comment-{comment.pk}")
+    return _report_page(request, reporting_round, state, bound={"comment": form}, status=400)
+
+
+@require_safe
+@login_required
+def my_report(request):
+    """A state user's report in the open round of the current plan; others: compliance."""
+    state = request.user.member_state if request.user.is_state_user else None
+    if state is None:
+        return redirect("reviews:compliance")
+    plan = Plan.objects.current()
+    reporting_round = plan and ReportingRound.objects.open_for(plan)
+    if reporting_round is None or not state.reports_in(plan):
+        messages.info(request, "No reporting round is open now.")
+        return redirect("reviews:round_list")
+    return redirect(_report_url(reporting_round, state))
+
+
+# --- Compliance ----------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def compliance(request, round_id=None):
+    if round_id is not None:
+        reporting_round = _round(round_id)
+    else:
+        plan = Plan.objects.current()
+        reporting_round = plan and ReportingRound.objects.select_related("plan").open_for(plan)
+    context = compliance_context(request.user, reporting_round)
+    return render(request, "reviews/compliance.html", context)
+
+
+# --- Evidence review -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def evidence_review(request, pk):
+    if not services.may_review(request.user):
+        raise PermissionDenied("Only reviewers and the secretariat review evidence.")
+    evidence = get_object_or_404(
+        evidence_visible_to(request.user)
+        .filter(withdrawn_at__isnull=True)
+        .select_related(
+            "national_status__member_state", "national_status__action_item", "reviewed_by"
+        ),
+        pk=pk,
+    )
+    status = evidence.national_status
+    back = reverse(
+        "national:state_status_detail", args=[status.member_state.code, status.action_item_id]
+    )
+    form = EvidenceReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_review(
+                user=request.user, evidence_id=evidence.pk, **form.cleaned_data
+            )
+        except Evidence.DoesNotExist:
+            messages.error(request, "That evidence has been withdrawn meanwhile.")
+        else:
+            messages.success(request, f"Review of “{evidence.title}” saved.")
+        return redirect(f"{back}#evidence")
+    context = {"form": form, "evidence": evidence, "status": status, "back": back}
+    return render(
+        request, "reviews/evidence_review_form.html", context, status=400 if form.is_bound else 200
+    )
