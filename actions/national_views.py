@@ -23,6 +23,8 @@ from countries.access import (
     scope_national,
     visible_states,
 )
+from reviews import queries as review_queries
+from reviews.tables import EvidenceFlagColumn
 
 from .evidence_views import evidence_section_context
 from .filters import NationalStatusFilter
@@ -118,15 +120,15 @@ def _plan_page(request, state, plan, *, own):
     if not state.reports_in(plan):
         raise Http404(f"{state} does not report on {plan}.")
     items = ActionItem.objects.filter(plan=plan).with_national_status(state)
-    filterset = NationalStatusFilter(
-        request.GET, queryset=items.select_related("focus_area"), plan=plan
-    )
+    rows = review_queries.with_evidence_flags(items.select_related("focus_area"), state)
+    filterset = NationalStatusFilter(request.GET, queryset=rows, plan=plan)
     editable = can_edit_status(request.user, state, plan)
     table = NationalStatusTable(
         filterset.qs,
         caption=f"{state}: status of every action of {plan}",
         state_code=None if own else state.code,
         editable=editable,
+        extra_columns=[("review", EvidenceFlagColumn())],
     )
     RequestConfig(request).configure(table)
     previous = plan.predecessor
@@ -135,6 +137,8 @@ def _plan_page(request, state, plan, *, own):
         table=table,
         editable=editable,
         attention=items.attention_counts(),
+        needing_more_evidence=review_queries.items_needing_more_evidence(plan, state),
+        review_round=review_queries.open_round_with_report(plan, state),
         stale_days=settings.STALE_AFTER_DAYS,
         previous=previous,
         previous_reported=previous is not None and state.reports_in(previous),
@@ -163,6 +167,7 @@ def status_detail(request, item_id, code=None):
         "workspace_url": _workspace_url(state, item.plan, own=code is None),
     }
     context |= evidence_section_context(request, item=item, status=status, editable=editable)
+    context["review_threads"] = review_queries.item_threads(state, item)
     return render(request, "national/nationalstatus_detail.html", context)
 
 

@@ -262,21 +262,58 @@ def _order(row):
 # --- The national workspace ----------------------------------------------------------------------
 
 
-def open_round_with_report(plan, member_state):
-    """`plan`'s round open today, with `member_state`'s report state as `report_state`
-    (None: not started), or None: 1 query."""
+@dataclass
+class OpenRound:
+    """A plan's round open today, and where one state's report in it stands."""
+
+    round: ReportingRound
+    report_state: str | None  # None: the state has not opened its report yet
+
+    @property
+    def report_state_label(self):
+        if self.report_state is None:
+            return "Not started"
+        return CountryReport.State(self.report_state).label
+
+
+def open_round_with_report(plan, member_state) -> OpenRound | None:
+    """`plan`'s round open today with `member_state`'s report state, or None: 1 query."""
     if plan is None:
         return None
     report_state = CountryReport.objects.filter(
         round=OuterRef("pk"), member_state=member_state
     ).values("state")[:1]
-    return (
+    found = (
         ReportingRound.objects.filter(plan=plan)
         .open_on(today())
         .annotate(report_state=Subquery(report_state))
         .order_by("-opens_on")
         .first()
     )
+    return found and OpenRound(round=found, report_state=found.report_state)
+
+
+@dataclass
+class ItemThread:
+    """The comments on one item of one state's report in one round."""
+
+    report: CountryReport
+    comments: list = field(default_factory=list)
+
+
+def item_threads(member_state, action_item) -> list[ItemThread]:
+    """Review comments on `member_state`'s `action_item`, per round, latest round first: 1 query."""
+    comments = (
+        Comment.objects.filter(report__member_state=member_state, action_item=action_item)
+        .select_related("author", "report__round")
+        .order_by("-report__round__opens_on", "report_id", "created_at", "id")
+    )
+    threads = {}
+    for comment in comments:
+        threads.setdefault(comment.report_id, ItemThread(report=comment.report)).comments.append(
+            comment
+        )
+    return list(threads.values())
 
 
 def evidence_needing_more():

@@ -66,8 +66,9 @@ def editors(focal_point, coordinator):
 
 # The workspace: the member state, the current plan (with its predecessor), the current plan
 # again (may the user edit it?), the number of rows, the attention counts, the focus areas
-# of the filter, and one page of rows with their statuses and editors.
-WORKSPACE = SESSION_AND_USER + 7
+# of the filter, one page of rows with their statuses and editors, the number of items with
+# evidence marked "needs more", and the open reporting round with the state's report state.
+WORKSPACE = SESSION_AND_USER + 9
 
 
 @pytest.mark.parametrize("more_items", [0, 40])
@@ -128,8 +129,8 @@ def test_state_picker_queries(reviewer, cambodia, malaysia, plan_2026, django_as
 
 # A status page: the member state, the item with its plan and focus area, the status row
 # with its last editor, the current plan (may the user edit?), the latest history rows
-# with their editors, and the evidence.
-DETAIL = SESSION_AND_USER + 6
+# with their editors, the evidence, and the review comments on the item.
+DETAIL = SESSION_AND_USER + 7
 
 
 @pytest.mark.parametrize("changes", [1, 25])
@@ -153,8 +154,8 @@ def test_history_page_queries_do_not_grow_with_history(
     add_changes(coordinator, item, changes)
     client = logged_in(focal_point)
 
-    # As the status page, without the current plan and the evidence.
-    with django_assert_num_queries(DETAIL - 2):
+    # As the status page, without the current plan, the evidence and the review comments.
+    with django_assert_num_queries(DETAIL - 3):
         response = client.get(reverse("national:status_history", args=[item.pk]))
 
     assert response.status_code == 200
