@@ -303,7 +303,7 @@ def state_status_rows(plan, member_state):
     """Every item of `plan` as `member_state` reports it, never-updated ones as not started.
 
     Rows are ActionItem objects annotated by `ActionItem.with_national_status` plus the
-    state's `state_id`, `state_code`, `state_name`, the `focus_area_number` and
+    state's `state_id`, `state_code`, `state_name`, the `plan_code`, `focus_area_number` and
     `focus_area_title`, and the status's text fields (empty when never updated). Unordered.
     """
     text = {"output_field": CharField()}
@@ -312,6 +312,7 @@ def state_status_rows(plan, member_state):
         state_id=Value(member_state.pk, output_field=IntegerField()),
         state_code=Value(member_state.code, **text),
         state_name=Value(member_state.name, **text),
+        plan_code=Value(plan.code, **text),
         focus_area_number=F("focus_area__number"),
         focus_area_title=F("focus_area__title"),
         **{

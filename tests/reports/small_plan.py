@@ -15,16 +15,20 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from actions.models import NationalStatus
+from countries.models import MemberState
 from tests import factories
 
 Status = NationalStatus.Status
 
 
+def _state(code):
+    """The state made by a persona's fixture (e.g. `focal_point` makes Cambodia), or a new one."""
+    return MemberState.objects.filter(code=code).first() or factories.make_state(code)
+
+
 def build(plan, *, stale_days_ago=400):
     """Create the small plan's focus areas, items, states and statuses on `plan`."""
-    kh = factories.make_state("KH")
-    my = factories.make_state("MY")
-    tl = factories.make_state("TL")
+    kh, my, tl = (_state(code) for code in ("KH", "MY", "TL"))
     fa1 = factories.make_focus_area(plan, 1, title="Legal frameworks")
     fa2 = factories.make_focus_area(plan, 2, title="Services for child victims")
     items = {

@@ -1,0 +1,47 @@
+"""Small helpers of the dashboard templates."""
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def percent(value):
+    """A share or average as a whole per cent ("33 %"), or "—" when there is none."""
+    if value is None:
+        return "—"
+    return f"{int(value + 0.5)}\u00a0%"
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key, "") if mapping else ""
+
+
+@register.tag
+def linked(parser, token):
+    """{% linked url %}text{% endlinked %}: a link to `url` around the text, or the bare text
+    when `url` is empty (a number whose rows the user may not see)."""
+    _, url = token.split_contents()
+    nodelist = parser.parse(("endlinked",))
+    parser.delete_first_token()
+    return LinkedNode(parser.compile_filter(url), nodelist)
+
+
+class LinkedNode(template.Node):
+    def __init__(self, url, nodelist):
+        self.url, self.nodelist = url, nodelist
+
+    def render(self, context):
+        text = self.nodelist.render(context)
+        url = self.url.resolve(context)
+        return format_html('<a href="{}">{}</a>', url, text) if url else text
+
+
+@register.filter
+def status_label(value):
+    """A status value as people read it ("in_progress" → "In progress")."""
+    from actions.models import NationalStatus
+
+    return NationalStatus.display_value("status", value)
