@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 
 class EvidenceFlagColumn(tables.Column):
@@ -19,7 +20,7 @@ class EvidenceFlagColumn(tables.Column):
         if not value:
             return "—"
         if value == 1:
-            return format_html('<span class="badge review-needs_more">Needs more evidence</span>')
+            return mark_safe('<span class="badge review-needs_more">Needs more evidence</span>')
         return format_html(
             '<span class="badge review-needs_more">Needs more evidence</span>'
             '<span class="evidence-meta">{} evidence items</span>',

@@ -1,0 +1,640 @@
+"""The review pages: rounds, a state's report, compliance, evidence review; by role and state."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from actions import evidence as ev
+from actions.models import Evidence
+from reviews import services
+from reviews.models import Comment, CountryReport, ReportingRound, ReportTransition, Submission
+from tests import factories
+from tests.reviews.conftest import bring_to, make_round
+
+# Every signed-in request reads the session and the user, and saves the session (savepoint,
+# update, release) since it is renewed on every request.
+SESSION_AND_USER = 5
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def report_url(reporting_round, code="KH", action=None):
+    if action is None:
+        return reverse("reviews:report_detail", args=[reporting_round.pk, code])
+    return reverse(f"reviews:report_{action}", args=[reporting_round.pk, code])
+
+
+def everything():
+    return {
+        "reports": list(CountryReport.objects.order_by("pk").values()),
+        "transitions": list(ReportTransition.objects.order_by("pk").values()),
+        "submissions": list(Submission.objects.order_by("pk").values()),
+        "comments": list(Comment.objects.order_by("pk").values()),
+    }
+
+
+# --- Rounds --------------------------------------------------------------------------------------
+
+
+def test_the_rounds_page_shows_the_open_round_time_left_and_past_rounds(
+    plan_2026, coordinator, django_assert_num_queries
+):
+    make_round(plan_2026, "2026 annual", opens=-3, due=12, closes=30)
+    make_round(plan_2026, "2025 pilot", opens=-100, due=-90, closes=-80)
+    make_round(plan_2026, "2027 annual", opens=60, due=80, closes=90)
+    client = logged_in(coordinator)
+
+    with django_assert_num_queries(SESSION_AND_USER + 2):  # the rounds, the user's state
+        response = client.get(reverse("reviews:round_list"))
+
+    page = response.content.decode()
+    assert [r.name for r in response.context["open_rounds"]] == ["2026 annual"]
+    assert [r.name for r in response.context["past_rounds"]] == ["2025 pilot"]
+    assert [r.name for r in response.context["upcoming_rounds"]] == ["2027 annual"]
+    assert "12 days left" in page
+    assert "Cambodia's report" in page
+    assert "Create a round" not in page
+
+
+def test_the_secretariat_creates_a_round(plan_2026, secretariat):
+    client = logged_in(secretariat)
+    data = {
+        "plan": plan_2026.pk,
+        "name": "  2026   annual ",
+        "opens_on": "2026-02-01",
+        "due_on": "2026-03-31",
+        "closes_on": "2026-04-30",
+    }
+
+    response = client.post(reverse("reviews:round_create"), data)
+
+    assert response.status_code == 302
+    created = ReportingRound.objects.get()
+    assert (created.name, created.created_by, created.due_on) == (
+        "2026 annual",
+        secretariat,
+        datetime.date(2026, 3, 31),
+    )
+
+
+@pytest.mark.parametrize(
+    "dates, message",
+    [
+        ({"opens_on": "0001-01-01"}, "Give a date from 01 January 2000 on."),
+        ({"closes_on": "9999-12-31"}, "Give a date up to 31 December 2100."),
+        ({"due_on": "2025-02-30"}, "Enter a real date"),
+        ({"due_on": "2026-01-15"}, "the due date cannot be before the opening date"),
+        ({"closes_on": "2026-03-01"}, "nor the closing date before the due date"),
+        ({"opens_on": "abc"}, "Enter a real date"),
+        ({"opens_on": "2024-02-01"}, "opens between 2026 and 2031"),
+        ({"name": ""}, "This field is required."),
+        ({"name": "NUL\x00"}, "NUL character"),
+    ],
+)
+def test_bad_round_input_gets_a_form_error_and_creates_nothing(
+    plan_2026, secretariat, dates, message
+):
+    data = {
+        "plan": plan_2026.pk,
+        "name": "2026 annual",
+        "opens_on": "2026-02-01",
+        "due_on": "2026-03-31",
+        "closes_on": "2026-04-30",
+        **dates,
+    }
+
+    response = logged_in(secretariat).post(reverse("reviews:round_create"), data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert ReportingRound.objects.count() == 0
+
+
+def test_a_second_round_with_the_same_name_or_overlapping_dates_is_refused(plan_2026, secretariat):
+    make_round(
+        plan_2026,
+        "2026 annual",
+        opens_on=datetime.date(2026, 2, 1),
+        due_on=datetime.date(2026, 3, 1),
+        closes_on=datetime.date(2026, 4, 1),
+    )
+    client = logged_in(secretariat)
+    base = {"plan": plan_2026.pk, "due_on": "2026-03-15", "closes_on": "2026-03-20"}
+
+    same_name = client.post(
+        reverse("reviews:round_create"),
+        {
+            **base,
+            "name": "2026 annual",
+            "opens_on": "2026-06-01",
+            "due_on": "2026-06-02",
+            "closes_on": "2026-06-03",
+        },
+    )
+    overlap = client.post(
+        reverse("reviews:round_create"), {**base, "name": "Extra", "opens_on": "2026-03-10"}
+    )
+
+    assert same_name.status_code == overlap.status_code == 400
+    assert "already has a round of that name" in same_name.content.decode()
+    assert "overlap the round “2026 annual”" in overlap.content.decode()
+    assert ReportingRound.objects.count() == 1
+
+
+def test_a_closed_plan_is_not_offered_for_new_rounds(plan_2021, plan_2026, secretariat):
+    response = logged_in(secretariat).get(reverse("reviews:round_create"))
+
+    assert list(response.context["form"].fields["plan"].queryset) == [plan_2026]
+
+
+# --- A state's report ----------------------------------------------------------------------------
+
+
+def test_a_state_users_visit_starts_the_draft_and_a_reviewers_does_not(
+    open_round, cambodia, malaysia, focal_point, reviewer
+):
+    logged_in(reviewer).get(report_url(open_round, "MY"))
+    assert CountryReport.objects.count() == 0
+
+    response = logged_in(focal_point).get(report_url(open_round))
+
+    assert response.status_code == 200
+    report = CountryReport.objects.get()
+    assert (report.member_state, report.state) == (cambodia, "draft")
+
+
+@pytest.mark.parametrize("action", [None, "submit", "return", "accept", "reopen"])
+def test_another_states_report_answers_404_and_changes_nothing(
+    open_round, malaysia, cambodia, other_coordinator, coordinator, reviewer, items, action
+):
+    report = services.report_for(reporting_round=open_round, member_state=cambodia)
+    bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
+    before = everything()
+    client = logged_in(other_coordinator)
+    data = {"cover_note": "x", "comment": "x", "reason": "x", "body": "x"}
+
+    if action is None:
+        response = client.get(report_url(open_round, "KH"))
+    else:
+        response = client.post(report_url(open_round, "KH", action), data)
+    comment = client.post(reverse("reviews:comment_add", args=[open_round.pk, "KH"]), data)
+
+    assert (response.status_code, comment.status_code) == (404, 404)
+    assert everything() == before
+
+
+def test_a_state_that_does_not_report_on_the_plan_has_no_report(plan_2021, timor_leste, reviewer):
+    old_round = make_round(plan_2021, "2025 final", opens=-5, due=5, closes=10)
+
+    response = logged_in(reviewer).get(report_url(old_round, "TL"))
+
+    assert response.status_code == 404
+
+
+def test_only_the_coordinator_is_offered_the_submit_form(
+    open_round, focal_point, coordinator, items
+):
+    coordinators_page = logged_in(coordinator).get(report_url(open_round)).content.decode()
+    focal_points_page = logged_in(focal_point).get(report_url(open_round)).content.decode()
+
+    assert "Submit report" in coordinators_page
+    assert "Submit report" not in focal_points_page
+    assert "national coordinator submits this report" in focal_points_page
+
+
+def test_a_closed_round_offers_no_submit_form(plan_2026, coordinator, items):
+    closed = make_round(plan_2026, opens=-30, due=-20, closes=-1)
+
+    page = logged_in(coordinator).get(report_url(closed)).content.decode()
+
+    assert "Submit report" not in page
+    assert "The round is not open" in page
+
+
+def test_reviewers_are_offered_return_and_accept_for_a_submitted_report(
+    report, coordinator, reviewer, items
+):
+    bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
+
+    page = logged_in(reviewer).get(report_url(report.round)).content.decode()
+
+    assert "Return report" in page and "Accept report" in page
+    assert "Reopen report" not in page
+
+
+def test_the_page_shows_the_timeline_snapshot_and_threads_escaped(
+    report, coordinator, reviewer, focal_point, items
+):
+    services.report_submit(user=coordinator, report=report, cover_note="<script>alert(1)</script>")
+    services.report_return(user=reviewer, report=report, comment="<img src=x onerror=alert(1)>")
+    services.comment_add(user=reviewer, report=report, body="On 1.1", action_item=items[0])
+
+    page = logged_in(focal_point).get(report_url(report.round)).content.decode()
+
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "Submitted</strong> (submission #1)" in page
+    assert "Returned</strong>" in page
+    assert 'id="thread-report"' in page and f'id="thread-item-{items[0].pk}"' in page
+    assert "Review national laws" in page  # the snapshot's rows
+
+
+def test_earlier_submissions_can_be_shown(report, coordinator, reviewer, items):
+    bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
+    services.report_submit(user=coordinator, report=report, cover_note="Second try")
+    client = logged_in(reviewer)
+
+    latest = client.get(report_url(report.round))
+    first = client.get(report_url(report.round), {"submission": "1"})
+    nonsense = client.get(report_url(report.round), {"submission": "abc\x00"})
+
+    assert latest.context["shown"].number == 2
+    assert first.context["shown"].number == 1
+    assert nonsense.context["shown"].number == 2
+
+
+# The report page: the round with its plan, the member state, the report (a state user's
+# get-or-create), the submissions with their submitters, the shown snapshot, the transitions
+# with who made them, the comments with their authors and items.
+REPORT_PAGE = SESSION_AND_USER + 7
+
+
+@pytest.mark.parametrize("more", [0, 1])
+def test_the_report_page_queries_do_not_grow_with_items_submissions_or_comments(
+    report, coordinator, reviewer, focal_point, plan_2026, django_assert_num_queries, more
+):
+    area = factories.make_focus_area(plan_2026)
+    for _ in range(1 + 10 * more):
+        factories.make_item(area)
+    for n in range(1 + 2 * more):
+        services.report_submit(user=coordinator, report=report, cover_note=f"#{n}")
+        services.report_return(user=reviewer, report=report, comment=f"Again {n}")
+    items = list(plan_2026.action_items.all())
+    for item in items[: 1 + 5 * more]:
+        services.comment_add(user=reviewer, report=report, body="?", action_item=item)
+        services.comment_add(user=focal_point, report=report, body="!", action_item=item)
+    state_user, review = logged_in(coordinator), logged_in(reviewer)
+
+    with django_assert_num_queries(REPORT_PAGE):
+        assert state_user.get(report_url(report.round)).status_code == 200
+    # A reviewer's page also lists the plan's items for a new comment.
+    with django_assert_num_queries(REPORT_PAGE + 1):
+        assert review.get(report_url(report.round)).status_code == 200
+
+
+# --- Moves through the pages: every role × move × report state -----------------------------------
+
+ROLES = ("focal_point", "coordinator", "reviewer", "secretariat", "observer")
+FORMS = {
+    "submit": {"cover_note": "Ready"},
+    "return": {"comment": "Fix it"},
+    "accept": {},
+    "reopen": {"reason": "Typo"},
+}
+ALLOWED = {
+    ("submit", "coordinator", "draft"): "submitted",
+    ("submit", "coordinator", "returned"): "submitted",
+    ("return", "reviewer", "submitted"): "returned",
+    ("return", "secretariat", "submitted"): "returned",
+    ("accept", "reviewer", "submitted"): "accepted",
+    ("accept", "secretariat", "submitted"): "accepted",
+    ("reopen", "reviewer", "accepted"): "returned",
+    ("reopen", "secretariat", "accepted"): "returned",
+}
+MAY_ATTEMPT = {
+    "submit": {"coordinator"},
+    "return": {"reviewer", "secretariat"},
+    "accept": {"reviewer", "secretariat"},
+    "reopen": {"reviewer", "secretariat"},
+}
+
+
+@pytest.mark.parametrize("from_state", ["draft", "submitted", "returned", "accepted"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("move", FORMS)
+def test_each_role_may_move_the_report_only_as_allowed_through_the_pages(
+    request, move, role, from_state, report, items, coordinator, reviewer
+):
+    bring_to(report, from_state, coordinator=coordinator, reviewer=reviewer)
+    client = logged_in(request.getfixturevalue(role))
+    before = everything()
+
+    response = client.post(report_url(report.round, action=move), FORMS[move])
+
+    report.refresh_from_db()
+    if (move, role, from_state) in ALLOWED:
+        assert response.status_code == 302
+        assert report.state == ALLOWED[(move, role, from_state)]
+    elif role in MAY_ATTEMPT[move]:
+        # The right person at the wrong moment (a stale page): told why, nothing changes.
+        assert response.status_code == 302
+        assert everything() == before
+        messages = [str(m) for m in response.wsgi_request._messages]
+        assert messages and "not possible now" in messages[0]
+    else:
+        assert response.status_code == 403
+        assert everything() == before
+
+
+def test_moves_are_refused_without_a_csrf_token(report, items, coordinator):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(coordinator)
+
+    response = client.post(report_url(report.round, action="submit"), {"cover_note": "x"})
+
+    assert response.status_code == 403
+    report.refresh_from_db()
+    assert report.state == "draft"
+
+
+def test_a_return_without_a_comment_shows_the_form_again(report, items, coordinator, reviewer):
+    bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
+
+    response = logged_in(reviewer).post(report_url(report.round, action="return"), {"comment": " "})
+
+    assert response.status_code == 400
+    assert "Comment for the member state is required." in response.content.decode()
+    report.refresh_from_db()
+    assert report.state == "submitted"
+
+
+def test_a_huge_cover_note_is_a_form_error(report, items, coordinator):
+    response = logged_in(coordinator).post(
+        report_url(report.round, action="submit"), {"cover_note": "x" * 10_001}
+    )
+
+    assert response.status_code == 400
+    assert Submission.objects.count() == 0
+
+
+def test_the_moves_are_post_only(report, coordinator):
+    for move in FORMS:
+        assert logged_in(coordinator).get(report_url(report.round, action=move)).status_code == 405
+
+
+# --- Comments through the page -------------------------------------------------------------------
+
+
+def comment_url(reporting_round, code="KH"):
+    return reverse("reviews:comment_add", args=[reporting_round.pk, code])
+
+
+def test_a_reviewer_comments_on_an_item_and_the_state_replies(
+    open_round, items, reviewer, focal_point, cambodia
+):
+    first = logged_in(reviewer).post(comment_url(open_round), {"item": items[1].pk, "body": "?"})
+    reply = logged_in(focal_point).post(comment_url(open_round), {"item": items[1].pk, "body": "!"})
+
+    assert first.status_code == reply.status_code == 302
+    assert reply["Location"].endswith(f"#comment-{Comment.objects.last().pk}")
+    thread = Comment.objects.filter(report__member_state=cambodia, action_item=items[1])
+    assert list(thread.values_list("body", flat=True)) == ["?", "!"]
+
+
+@pytest.mark.parametrize("item", ["999999", "abc", "1; DROP TABLE"])
+def test_a_comment_on_an_unknown_item_is_a_form_error(open_round, cambodia, items, reviewer, item):
+    response = logged_in(reviewer).post(comment_url(open_round), {"item": item, "body": "?"})
+
+    assert response.status_code == 400
+    assert "Choose one of this plan&#x27;s actions." in response.content.decode()
+    assert Comment.objects.count() == 0
+
+
+def test_a_state_user_starting_a_thread_is_refused(open_round, items, focal_point):
+    response = logged_in(focal_point).post(comment_url(open_round), {"item": "", "body": "Hi"})
+
+    assert response.status_code == 403
+    assert Comment.objects.count() == 0
+
+
+def test_observers_cannot_comment(open_round, cambodia, items, observer, reviewer):
+    logged_in(reviewer).post(comment_url(open_round), {"item": "", "body": "?"})
+
+    response = logged_in(observer).post(comment_url(open_round), {"item": "", "body": "!"})
+
+    assert response.status_code == 403
+    assert Comment.objects.count() == 1
+
+
+# --- Observers -----------------------------------------------------------------------------------
+
+
+def test_observers_see_only_the_accepted_submission(
+    report, items, coordinator, reviewer, observer, focal_point
+):
+    bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
+    services.comment_add(user=reviewer, report=report, body="Private remark")
+    client = logged_in(observer)
+
+    submitted = client.get(report_url(report.round))
+    assert submitted.status_code == 200
+    assert submitted.context["shown"] is None
+    assert "has not been accepted" in submitted.content.decode()
+    assert "Private remark" not in submitted.content.decode()
+
+    services.report_accept(user=reviewer, report=report)
+    accepted = client.get(report_url(report.round))
+    assert accepted.context["shown"] == report.submissions.get()
+    assert "Review national laws" in accepted.content.decode()
+    assert "Private remark" not in accepted.content.decode()
+
+    services.report_reopen(user=reviewer, report=report, reason="Wrong")
+    assert client.get(report_url(report.round)).context["shown"] is None
+
+
+def test_accepted_data_does_not_open_the_national_pages_to_observers(
+    report, items, coordinator, reviewer, observer
+):
+    bring_to(report, "accepted", coordinator=coordinator, reviewer=reviewer)
+    client = logged_in(observer)
+
+    for url in (
+        reverse("national:state_workspace", args=["KH"]),
+        reverse("national:state_status_detail", args=["KH", items[0].pk]),
+    ):
+        assert client.get(url).status_code == 403
+
+
+# --- Compliance ----------------------------------------------------------------------------------
+
+
+def test_compliance_shows_every_state_to_reviewers_and_observers(
+    open_round, cambodia, malaysia, timor_leste, coordinator, reviewer, observer, items
+):
+    report = services.report_for(reporting_round=open_round, member_state=cambodia)
+    bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
+
+    for user in (reviewer, observer):
+        response = logged_in(user).get(reverse("reviews:compliance"))
+        rows = response.context["rows"]
+        assert [(r.state.code, r.report_state) for r in rows] == [
+            ("KH", "submitted"),
+            ("MY", "draft"),
+            ("TL", "draft"),
+        ]
+        assert "Timor-Leste" in response.content.decode()
+
+
+def test_state_users_see_the_regional_counts_and_their_own_row_only(
+    open_round, cambodia, malaysia, focal_point, items
+):
+    response = logged_in(focal_point).get(reverse("reviews:round_compliance", args=[open_round.pk]))
+
+    page = response.content.decode()
+    assert [r.state.code for r in response.context["rows"]] == ["KH"]
+    assert response.context["summary"]["total"] == 2
+    assert "Malaysia" not in page
+
+
+def test_compliance_without_an_open_round_says_so(plan_2026, reviewer):
+    make_round(plan_2026, "Past", opens=-30, due=-20, closes=-10)
+
+    response = logged_in(reviewer).get(reverse("reviews:compliance"))
+
+    assert response.status_code == 200
+    assert "No reporting round is open now." in response.content.decode()
+
+
+@pytest.mark.parametrize("extra_states", [0, 3])
+def test_the_compliance_page_queries_do_not_grow_with_states(
+    open_round, cambodia, reviewer, django_assert_num_queries, extra_states
+):
+    for code in ["ID", "PH", "TH"][:extra_states]:
+        state = factories.make_state(code)
+        report = CountryReport.objects.create(round=open_round, member_state=state)
+        services.comment_add(user=reviewer, report=report, body="?")
+    client = logged_in(reviewer)
+
+    # The current plan, its open round, the states, the round's reports.
+    with django_assert_num_queries(SESSION_AND_USER + 4):
+        response = client.get(reverse("reviews:compliance"))
+
+    assert len(response.context["rows"]) == 1 + extra_states
+
+
+def test_the_report_link_takes_a_state_user_to_the_open_rounds_report(
+    open_round, coordinator, reviewer
+):
+    response = logged_in(coordinator).get(reverse("reviews:my_report"))
+    others = logged_in(reviewer).get(reverse("reviews:my_report"))
+
+    assert response["Location"] == report_url(open_round)
+    assert others["Location"] == reverse("reviews:compliance")
+
+
+# --- Evidence review, and what the state sees of it ----------------------------------------------
+
+
+@pytest.fixture
+def evidence(items, focal_point, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return ev.evidence_add_link(
+        user=focal_point, item=items[0], title="Decree", url="https://example.org/decree"
+    )
+
+
+def review_url(evidence):
+    return reverse("reviews:evidence_review", args=[evidence.pk])
+
+
+def test_needs_more_flags_the_item_in_the_states_workspace(evidence, reviewer, focal_point, items):
+    response = logged_in(reviewer).post(
+        review_url(evidence), {"decision": "needs_more", "comment": "Signed copy please."}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/national/states/KH/items/{items[0].pk}/#evidence")
+    workspace = logged_in(focal_point).get(reverse("national:workspace"))
+    page = workspace.content.decode()
+    assert workspace.context["needing_more_evidence"] == 1
+    assert "A reviewer asked for more evidence on <strong>1</strong> action" in page
+    rows = {row.pk: row.evidence_needs_more for row in workspace.context["table"].data.data}
+    assert rows == {items[0].pk: 1, items[1].pk: 0, items[2].pk: 0}
+    detail = logged_in(focal_point).get(reverse("national:status_detail", args=[items[0].pk]))
+    assert "Signed copy please." in detail.content.decode()
+
+
+def test_accepting_the_evidence_clears_the_flag(evidence, reviewer, focal_point):
+    client = logged_in(reviewer)
+    client.post(review_url(evidence), {"decision": "needs_more", "comment": "More"})
+    client.post(review_url(evidence), {"decision": "accepted", "comment": ""})
+
+    workspace = logged_in(focal_point).get(reverse("national:workspace"))
+
+    assert workspace.context["needing_more_evidence"] == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"decision": "needs_more", "comment": ""},
+        {"decision": "pending", "comment": "x"},
+        {"decision": "", "comment": ""},
+        {"decision": "accepted", "comment": "NUL\x00"},
+    ],
+)
+def test_bad_review_input_is_a_form_error(evidence, reviewer, data):
+    response = logged_in(reviewer).post(review_url(evidence), data)
+
+    assert response.status_code == 400
+    evidence.refresh_from_db()
+    assert evidence.review == Evidence.Review.PENDING
+
+
+@pytest.mark.parametrize("role", ["focal_point", "coordinator", "observer"])
+def test_only_reviewers_open_the_evidence_review(request, evidence, role):
+    client = logged_in(request.getfixturevalue(role))
+
+    assert client.get(review_url(evidence)).status_code == 403
+    assert client.post(review_url(evidence), {"decision": "accepted"}).status_code == 403
+    evidence.refresh_from_db()
+    assert evidence.review == Evidence.Review.PENDING
+
+
+def test_reviewers_see_a_review_link_on_the_status_page(evidence, reviewer, focal_point, items):
+    reviewers = logged_in(reviewer).get(
+        reverse("national:state_status_detail", args=["KH", items[0].pk])
+    )
+    states = logged_in(focal_point).get(reverse("national:status_detail", args=[items[0].pk]))
+
+    assert review_url(evidence) in reviewers.content.decode()
+    assert review_url(evidence) not in states.content.decode()
+
+
+def test_the_workspace_shows_the_open_round_and_the_report_state(
+    open_round, report, coordinator, reviewer, items
+):
+    bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
+
+    page = logged_in(coordinator).get(reverse("national:workspace")).content.decode()
+
+    assert "Reporting round open: 2026 annual" in page
+    assert '<span class="badge report-returned">Returned</span>' in page
+    assert report_url(open_round) in page
+
+
+def test_item_comments_appear_on_the_status_page_with_a_reply_link(
+    report, items, reviewer, focal_point
+):
+    services.comment_add(user=reviewer, report=report, body="Which decree?", action_item=items[0])
+
+    page = (
+        logged_in(focal_point)
+        .get(reverse("national:status_detail", args=[items[0].pk]))
+        .content.decode()
+    )
+
+    assert "Which decree?" in page
+    assert f"{report_url(report.round)}#thread-item-{items[0].pk}" in page
+
+
+def test_the_header_links_to_the_report_or_the_review(open_round, coordinator, reviewer, observer):
+    assert ">Report</a>" in logged_in(coordinator).get(reverse("home")).content.decode()
+    assert ">Review</a>" in logged_in(reviewer).get(reverse("home")).content.decode()
+    assert ">Reporting</a>" in logged_in(observer).get(reverse("home")).content.decode()
