@@ -1,0 +1,72 @@
+"""countries.access.scope_submitted: who sees which submitted reports."""
+
+import pytest
+
+from countries.access import scope_submitted
+from reviews import services
+from reviews.models import CountryReport, Submission, SubmissionItem
+from tests.reviews.conftest import bring_to
+
+
+@pytest.fixture
+def submissions(open_round, cambodia, malaysia, coordinator, other_coordinator, reviewer, items):
+    """Cambodia's report accepted; Malaysia's submitted only."""
+    kh = CountryReport.objects.create(round=open_round, member_state=cambodia)
+    bring_to(kh, "accepted", coordinator=coordinator, reviewer=reviewer)
+    my = CountryReport.objects.create(round=open_round, member_state=malaysia)
+    bring_to(my, "submitted", coordinator=other_coordinator, reviewer=reviewer)
+    return {"KH": kh.submissions.get(), "MY": my.submissions.get()}
+
+
+def visible(user, model=Submission, path=""):
+    queryset = scope_submitted(model.objects.all(), user, path)
+    if model is Submission:
+        return sorted(s.report.member_state.code for s in queryset)
+    return sorted({row.submission.report.member_state.code for row in queryset})
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("focal_point", ["KH"]),
+        ("coordinator", ["KH"]),
+        ("other_coordinator", ["MY"]),
+        ("reviewer", ["KH", "MY"]),
+        ("secretariat", ["KH", "MY"]),
+        ("observer", ["KH"]),  # accepted data only, of every state
+    ],
+)
+def test_each_role_sees_the_submissions_it_may(request, submissions, role, expected):
+    user = request.getfixturevalue(role)
+
+    assert visible(user) == expected
+    assert visible(user, SubmissionItem, "submission") == expected
+
+
+def test_anonymous_and_inactive_users_see_none(submissions, observer):
+    from django.contrib.auth.models import AnonymousUser
+
+    observer.is_active = False
+
+    assert visible(AnonymousUser()) == []
+    assert visible(observer) == []
+
+
+def test_a_reopened_report_is_hidden_from_observers_again(submissions, observer, reviewer):
+    report = submissions["KH"].report
+    services.report_reopen(user=reviewer, report=report, reason="Wrong")
+
+    assert visible(observer) == []
+
+
+def test_an_observer_never_sees_submissions_of_a_report_accepted_later_on_another(
+    submissions, observer, reviewer, coordinator, focal_point
+):
+    report = submissions["KH"].report
+    services.report_reopen(user=reviewer, report=report, reason="Wrong")
+    second = services.report_submit(user=coordinator, report=report)
+    services.report_accept(user=reviewer, report=report)
+
+    shown = list(scope_submitted(Submission.objects.filter(report=report), observer))
+
+    assert shown == [second]
