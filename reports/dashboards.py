@@ -8,10 +8,14 @@ the status table filtered to the rows behind it only when the user may see all o
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db.models import Count, Max
 from django.urls import reverse
 
+from accounts.models import Role
 from actions.models import NationalStatus
-from countries.access import scope_national
+from countries.access import scope_national, scope_submitted, visible_states
+from reviews.models import CountryReport, ReportingRound, Submission
+from reviews.queries import changes_since_previous_round, compliance_rows, compliance_summary
 
 from . import charts, queries
 from .charts import Bar, Series, StackedRow
@@ -54,6 +58,7 @@ class Row:
     status_urls: dict = field(default_factory=dict)  # status value -> drill-down URL
     stale_url: str = ""
     never_url: str = ""
+    submission: object = None  # accepted figures: the submission they come from
 
     @property
     def is_region(self):
@@ -61,22 +66,40 @@ class Row:
 
 
 class Scope:
-    """Which states' detail a user may see, and so which numbers may link to rows."""
+    """Which states' rows a user sees, and where their numbers link.
 
-    def __init__(self, visible_ids, reporting_ids):
+    Live figures link to the status table filtered to the rows behind the number, when the
+    user may see all of those rows. Accepted figures (observers) link to the accepted report.
+    """
+
+    def __init__(self, plan, visible_ids, reporting_ids, submissions=None):
+        self.plan = plan
         self.visible_ids = set(visible_ids)
-        self.sees_region_rows = set(reporting_ids) <= self.visible_ids
+        self.submissions = submissions  # None: live figures
+        self.sees_region_rows = submissions is None and set(reporting_ids) <= self.visible_ids
 
-    def may_drill(self, state):
-        return self.sees_region_rows if state is None else state.pk in self.visible_ids
+    def link(self, state):
+        """A function of table filters giving the drill-down URL for `state`'s numbers
+        (None: the region), or "" when its numbers do not link."""
+        if self.submissions is not None:
+            submission = state and self.submissions.get(state.pk)
+            url = submission and report_url(submission)
+            return lambda **filters: url or ""
+        if (state is None and self.sees_region_rows) or (state and state.pk in self.visible_ids):
+            code = state.code if state is not None else None
+            return lambda **filters: statuses_url(self.plan, state=code, **filters)
+        return lambda **filters: ""
 
 
-def _row(plan, figures, scope, label, state, tally, areas):
-    drill = scope.may_drill(state)
-    code = state.code if state is not None else None
+def report_url(submission):
+    """The review workflow's page of `submission` (its report, that submission shown)."""
+    report = submission.report
+    url = reverse("reviews:report_detail", args=[report.round_id, report.member_state.code])
+    return f"{url}?{urlencode({'submission': submission.number})}"
 
-    def url(**filters):
-        return statuses_url(plan, state=code, **filters) if drill else ""
+
+def _row(scope, label, state, tally, areas):
+    url = scope.link(state)
 
     def cell(tally, area=None):
         number = area.number if area is not None else None
@@ -97,31 +120,85 @@ def _row(plan, figures, scope, label, state, tally, areas):
     return row
 
 
-def plan_dashboard(plan, *, visible_ids, now=None):
-    """Everything the regional dashboard of `plan` shows, for a user who sees `visible_ids`."""
+def _figures_for(plan, user, now):
+    """Live figures and the states whose rows `user` sees; observers: accepted figures."""
+    if is_observer(user):
+        figures = queries.accepted_plan_figures(plan)
+        shown = scope_submitted(
+            Submission.objects.filter(pk__in=[s.pk for s in figures.submissions.values()]), user
+        ).values_list("report__member_state_id", flat=True)
+        return figures, set(shown)
     figures = queries.plan_figures(plan, now=now)
-    scope = Scope(visible_ids, [state.pk for state in figures.reporting_states])
+    return figures, set(visible_states(user).values_list("pk", flat=True))
+
+
+def is_observer(user):
+    return user.is_authenticated and user.role == Role.OBSERVER
+
+
+def plan_dashboard(plan, user, *, now=None):
+    """Everything the regional dashboard of `plan` shows to `user`."""
+    figures, visible_ids = _figures_for(plan, user, now)
+    reporting_ids = [state.pk for state in figures.reporting_states]
+    accepted = figures.accepted
+    scope = Scope(plan, visible_ids, reporting_ids, figures.submissions if accepted else None)
     rows = []
     for state in figures.states:
-        if state.pk not in scope.visible_ids:
+        # Observers: every state (with its accepted report, or a note that there is none).
+        if state.pk not in visible_ids and not accepted:
             continue
-        tally = figures.state_total(state)
+        tally = figures.state_total(state) if state.pk in visible_ids or not accepted else None
         areas = [(area, figures.cell(state, area)) for area in figures.focus_areas] if tally else []
-        rows.append(_row(plan, figures, scope, state.name, state, tally, areas))
+        row = _row(scope, state.name, state, tally, areas)
+        row.submission = figures.submissions.get(state.pk) if accepted else None
+        rows.append(row)
     overall = figures.overall
-    region = _row(plan, figures, scope, REGION, None, overall, figures.by_focus_area())
-    activity = queries.monthly_activity(plan, now=now)
-    return {
+    region = _row(scope, REGION, None, overall, figures.by_focus_area())
+    context = {
         "figures": figures,
+        "accepted": accepted,
         "rows": rows,
         "region": region,
         "overall": overall,
         "sees_region_rows": scope.sees_region_rows,
         "area_chart": _area_chart(plan, figures, region),
-        "distribution_chart": _distribution_chart(rows, region),
-        "activity": activity,
-        "activity_chart": _activity_chart(activity),
+        "distribution_chart": _distribution_chart(rows, region, accepted),
     }
+    if not accepted:
+        activity = queries.monthly_activity(plan, now=now)
+        context.update(activity=activity, activity_chart=_activity_chart(activity))
+    context.update(round_sections(plan, user))
+    return context
+
+
+def round_sections(plan, user):
+    """Compliance in `plan`'s open round, and each state's change since its previous accepted
+    report. A state user sees their own state's rows and the regional counts only."""
+    reporting_round = ReportingRound.objects.select_related("plan").open_for(plan)
+    context = {"round": reporting_round, "compliance": [], "compliance_summary": None}
+    own_only = user.is_state_user
+    if reporting_round is not None:
+        rows = compliance_rows(reporting_round)
+        summary = compliance_summary(rows)
+        context["compliance_summary"] = summary
+        context["compliance_counts"] = [
+            (value, label, summary["by_state"][value])
+            for value, label in CountryReport.State.choices
+        ]
+        if own_only:
+            rows = [row for row in rows if row.state.pk == user.member_state_id]
+        context["compliance"] = rows
+    changes = changes_since_previous_round(plan)
+    if changes:
+        seen = set(
+            scope_submitted(
+                Submission.objects.filter(pk__in=[c.current.pk for c in changes]), user
+            ).values_list("pk", flat=True)
+        )
+        changes = [c for c in changes if c.current.pk in seen]
+    context["round_changes"] = [(c, report_url(c.current)) for c in changes]
+    context["states_with_changes"] = len(changes)
+    return context
 
 
 def _area_chart(plan, figures, region):
@@ -138,9 +215,11 @@ def _area_chart(plan, figures, region):
     )
 
 
-def _distribution_chart(rows, region):
+def _distribution_chart(rows, region, accepted):
     stacked = [
-        StackedRow(row.label, row.tally.counts if row.tally else {}, note="not a member then")
+        StackedRow(
+            row.label, row.tally.counts if row.tally else {}, note=_no_figures(row, accepted)
+        )
         for row in [*rows, region]
     ]
     return charts.stacked_bar_chart(
@@ -150,6 +229,12 @@ def _distribution_chart(rows, region):
         desc="For each member state, how many actions have each status; never-updated actions "
         "count as not started. The table below gives the same figures.",
     )
+
+
+def _no_figures(row, accepted):
+    if row.state is not None and not row.state.reports_on_plan:
+        return "not a member then"
+    return "no accepted report yet" if accepted else "no figures"
 
 
 def _activity_chart(activity):
@@ -170,10 +255,10 @@ def _activity_chart(activity):
 def state_profile(plan, state):
     """A member state's progress per focus area of `plan` (the caller checked visibility)."""
     figures = queries.plan_figures(plan, member_state=state)
-    scope = Scope([state.pk], [state.pk])
+    scope = Scope(plan, [state.pk], [state.pk])
     tally = figures.state_total(state)
     areas = [(area, figures.cell(state, area)) for area in figures.focus_areas] if tally else []
-    row = _row(plan, figures, scope, state.name, state, tally, areas)
+    row = _row(scope, state.name, state, tally, areas)
     bars = [
         Bar(f"{area.number}. {area.title}", cell.tally.average_progress, cell.progress_url)
         for area, cell in zip(figures.focus_areas, row.cells, strict=False)
@@ -185,7 +270,15 @@ def state_profile(plan, state):
         desc="Average progress of the state's applicable actions in each focus area, in per "
         "cent. The table below gives the same figures.",
     )
-    return {"figures": figures, "row": row, "chart": chart, "focus_areas": figures.focus_areas}
+    reports = (
+        CountryReport.objects.filter(member_state=state, round__plan=plan)
+        .select_related("round", "accepted_submission")
+        .annotate(
+            submission_count=Count("submissions"), last_submitted=Max("submissions__submitted_at")
+        )
+        .order_by("-round__opens_on")
+    )
+    return {"figures": figures, "row": row, "chart": chart, "round_history": reports}
 
 
 MATRIX_CSV_HEADER = [
@@ -202,6 +295,8 @@ MATRIX_CSV_HEADER = [
     *queries.STATUS_ORDER,
     "never_updated",
     "stale",
+    "source",
+    "round",
 ]
 
 
@@ -209,7 +304,7 @@ def _one_decimal(value):
     return None if value is None else round(value, 1)
 
 
-def _matrix_line(scope, state, plan, area, tally):
+def _matrix_line(scope, state, plan, area, tally, submission=None, accepted=False):
     return [
         scope,
         state.code if state else "",
@@ -224,25 +319,31 @@ def _matrix_line(scope, state, plan, area, tally):
         *(tally.counts[value] for value in queries.STATUS_ORDER),
         tally.never_updated,
         tally.stale,
+        "accepted" if accepted else "live",
+        submission.report.round.name if submission else "",
     ]
 
 
-def matrix_csv_rows(plan, *, visible_ids, now=None):
-    """The status matrix as CSV rows: each visible reporting state, then the region.
+def matrix_csv_rows(plan, user, *, now=None):
+    """The status matrix as CSV rows: each state whose figures `user` sees, then the region.
 
     For each: one row per focus area, then its total (focus_area empty). States that do not
-    report on the plan have no rows.
+    report on the plan have no rows. Observers get the accepted figures.
     """
-    figures = queries.plan_figures(plan, now=now)
+    figures, visible_ids = _figures_for(plan, user, now)
+    accepted = figures.accepted
     for state in figures.reporting_states:
         if state.pk not in visible_ids:
             continue
+        submission = figures.submissions.get(state.pk)
         for area in figures.focus_areas:
-            yield _matrix_line("state", state, plan, area, figures.cell(state, area))
-        yield _matrix_line("state", state, plan, None, figures.state_total(state))
+            cell = figures.cell(state, area)
+            yield _matrix_line("state", state, plan, area, cell, submission, accepted)
+        total = figures.state_total(state)
+        yield _matrix_line("state", state, plan, None, total, submission, accepted)
     for area, tally in figures.by_focus_area():
-        yield _matrix_line("region", None, plan, area, tally)
-    yield _matrix_line("region", None, plan, None, figures.overall)
+        yield _matrix_line("region", None, plan, area, tally, accepted=accepted)
+    yield _matrix_line("region", None, plan, None, figures.overall, accepted=accepted)
 
 
 @dataclass
@@ -294,3 +395,64 @@ def continuity_rows(item, links, rows, user):
         "linked": linked,
         "comparison": comparison,
     }
+
+
+@dataclass
+class AcceptedItemRow:
+    """One state's accepted record of an item, shaped like `queries.item_across_states` rows."""
+
+    state: object
+    submission: object
+    status: str
+    progress: int | None
+    narrative: str
+    updated_at: object
+    reports_on_plan: bool = True
+
+    @property
+    def name(self):
+        return self.state.name
+
+    @property
+    def code(self):
+        return self.state.code
+
+    @property
+    def url(self):
+        return report_url(self.submission)
+
+
+def accepted_item(item, user):
+    """An item across states from each state's latest accepted report (what observers see).
+
+    Two queries, plus one through `scope_submitted` to keep only what `user` may see.
+    """
+    from reviews.models import SubmissionItem
+
+    submissions = queries.latest_accepted_submissions(item.plan)
+    allowed = scope_submitted(
+        SubmissionItem.objects.filter(
+            submission__in=[s.pk for s in submissions.values()], action_item=item
+        ),
+        user,
+        "submission",
+    )
+    by_pk = {s.pk: s for s in submissions.values()}
+    rows = []
+    tally = queries.Tally()
+    for saved in allowed.order_by("submission__report__member_state__name"):
+        submission = by_pk[saved.submission_id]
+        rows.append(
+            AcceptedItemRow(
+                state=submission.report.member_state,
+                submission=submission,
+                status=saved.status,
+                progress=saved.progress,
+                narrative=saved.narrative,
+                updated_at=saved.last_changed_at,
+            )
+        )
+        tally.counts[saved.status] += 1
+        tally.progress_total += saved.progress or 0
+        tally.never_updated += saved.status_version == 0
+    return {"rows": rows, "tally": tally, "accepted": True}

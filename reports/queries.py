@@ -114,9 +114,18 @@ class PlanFigures:
     states: list  # MemberState rows, each with `reports_on_plan`
     cells: dict  # (state id, focus area id) -> Tally, for reporting states only
 
+    accepted: bool = False  # figures from accepted submissions (`accepted_plan_figures`)
+    submissions: dict = field(default_factory=dict)  # then: state id -> its submission
+
     @property
     def reporting_states(self):
-        return [state for state in self.states if state.reports_on_plan]
+        """States with figures: those reporting on the plan (and, for accepted figures, with
+        an accepted report)."""
+        return [
+            state
+            for state in self.states
+            if state.reports_on_plan and (not self.accepted or state.pk in self.submissions)
+        ]
 
     def cell(self, state, focus_area):
         """The Tally of one state in one focus area, or None if the state does not report."""
@@ -343,3 +352,82 @@ def _no_status_rows(plan):
     """An empty queryset with the same names as `state_status_rows`, to order and count."""
     placeholder = MemberState(pk=0, code="", name="")
     return state_status_rows(plan, placeholder).none()
+
+
+# --- Accepted data (the review workflow's frozen submissions) ------------------------------------
+
+
+def latest_accepted_submissions(plan, member_state=None):
+    """{state id: its latest accepted submission in `plan`'s rounds}, in one query.
+
+    "Accepted" means the report is accepted on that submission now (a reopened report's
+    earlier acceptance no longer counts). Each submission comes with its report and round.
+    """
+    from reviews.models import Submission
+
+    accepted = (
+        Submission.objects.accepted()
+        .filter(report__round__plan=plan)
+        .select_related("report__round", "report__member_state")
+        .order_by("report__member_state_id", "-report__round__opens_on", "-number")
+    )
+    if member_state is not None:
+        accepted = accepted.filter(report__member_state=member_state)
+    latest = {}
+    for submission in accepted:
+        latest.setdefault(submission.report.member_state_id, submission)
+    return latest
+
+
+def accepted_plan_figures(plan, member_state=None):
+    """Like `plan_figures`, but from each state's latest accepted submission: four queries.
+
+    What observers see. States without an accepted report have no cells (as states that do
+    not report); `figures.submissions` maps state id to the submission the figures come from.
+    Stale counts are 0: a frozen snapshot does not age.
+    """
+    from reviews.models import SubmissionItem
+
+    submissions = latest_accepted_submissions(plan, member_state)
+    states = MemberState.objects.with_reporting_in(plan).order_by("name")
+    if member_state is not None:
+        states = states.filter(pk=member_state.pk)
+    states = list(states)
+    focus_areas = list(
+        FocusArea.objects.filter(plan=plan)
+        .annotate(item_count=Count("action_items"))
+        .order_by("number")
+    )
+    grouped = (
+        SubmissionItem.objects.filter(submission__in=[s.pk for s in submissions.values()])
+        .values("submission__report__member_state_id", "focus_area_number", "status")
+        .annotate(
+            pairs=Count("pk"),
+            progress=Coalesce(Sum("progress"), 0),
+            never=Count("pk", filter=Q(status_version=0)),
+        )
+        .order_by()
+    )
+    area_ids = {area.number: area.pk for area in focus_areas}
+    cells = {
+        (state.pk, area.pk): Tally()
+        for state in states
+        if state.reports_on_plan and state.pk in submissions
+        for area in focus_areas
+    }
+    for row in grouped:
+        key = (row["submission__report__member_state_id"], area_ids.get(row["focus_area_number"]))
+        tally = cells.get(key)
+        if tally is None:  # an item of a focus area since renumbered: not in today's matrix
+            continue
+        tally.counts[row["status"]] += row["pairs"]
+        tally.progress_total += row["progress"]
+        tally.never_updated += row["never"]
+    return PlanFigures(
+        plan=plan,
+        focus_areas=focus_areas,
+        states=states,
+        cells=cells,
+        accepted=True,
+        submissions=submissions,
+    )

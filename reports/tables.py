@@ -267,3 +267,28 @@ class EvidenceTable(ReportTable):
 
     def render_withdrawn_at(self, value):
         return _when(value)
+
+
+# A state's report in a round: the frozen rows of one submission (review workflow).
+ROUND_REPORT_COLUMNS = (
+    ("member_state_code", lambda s, i: s.report.member_state.code),
+    ("member_state", lambda s, i: s.report.member_state.name),
+    ("plan", lambda s, i: s.report.round.plan.code),
+    ("round", lambda s, i: s.report.round.name),
+    ("submission", lambda s, i: s.number),
+    ("submitted_at", lambda s, i: s.submitted_at),
+    ("accepted_at", lambda s, i: s.accepted_at),
+    ("focus_area", lambda s, i: i.focus_area_number),
+    ("item_code", lambda s, i: i.code),
+    ("item_title", lambda s, i: i.title),
+    ("status", lambda s, i: i.status),
+    ("status_label", lambda s, i: _status_label(i.status)),
+    ("progress", lambda s, i: i.progress),
+    ("narrative", lambda s, i: i.narrative),
+    ("challenges", lambda s, i: i.challenges),
+    ("next_steps", lambda s, i: i.next_steps),
+    ("responsible_agency", lambda s, i: i.responsible_agency),
+    ("updated_at", lambda s, i: i.last_changed_at),
+    ("updated_by", lambda s, i: i.last_changed_by),
+    ("version", lambda s, i: i.status_version),
+)

@@ -16,4 +16,9 @@ urlpatterns = [
     path("history/csv/", views.history_csv, name="history_csv"),
     path("evidence/", views.evidence_list, name="evidence"),
     path("evidence/csv/", views.evidence_csv, name="evidence_csv"),
+    path(
+        "rounds/<int:round_id>/states/<str:code>/csv/",
+        views.round_report_csv,
+        name="round_report_csv",
+    ),
 ]

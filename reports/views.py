@@ -10,16 +10,18 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from actions.models import ActionItem, ContinuityLink, Evidence, Plan, StatusHistory
-from countries.access import scope_national, visible_states
+from countries.access import scope_national, scope_submitted, visible_states
+from reviews.models import ReportingRound, Submission, SubmissionItem
 
 from . import dashboards, queries
 from .csv import ITERATOR_CHUNK, csv_response
 from .filters import EvidenceFilter, HistoryFilter, StatusFilter
-from .tables import EvidenceTable, HistoryTable, StatusTable
+from .tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 
 RECENT_CHANGES = 10
 NOT_FILTERS = ("page", "per_page")
@@ -58,24 +60,16 @@ def plan_dashboard(request, plan_code):
     plan = next((p for p in plans if p.code == plan_code), None)
     if plan is None:
         raise Http404("No such plan.")
-    visible_ids = list(visible_states(request.user).values_list("pk", flat=True))
-    context = dashboards.plan_dashboard(plan, visible_ids=visible_ids)
+    context = dashboards.plan_dashboard(plan, request.user)
     context.update(plan=plan, plans=plans, stale_days=settings.STALE_AFTER_DAYS)
-    context.update(_round_sections(plan, request.user))
     return render(request, "reports/plan_dashboard.html", context)
-
-
-def _round_sections(plan, user):
-    """Reporting compliance and change since the previous round (the review workflow's)."""
-    return {"round": None}
 
 
 @require_safe
 @login_required
 def plan_matrix_csv(request, plan_code):
     plan = get_object_or_404(Plan, code=plan_code)
-    visible_ids = list(visible_states(request.user).values_list("pk", flat=True))
-    rows = dashboards.matrix_csv_rows(plan, visible_ids=visible_ids)
+    rows = dashboards.matrix_csv_rows(plan, request.user)
     return csv_response("status-matrix", dashboards.MATRIX_CSV_HEADER, rows)
 
 
@@ -114,6 +108,9 @@ def item_across_states(request, item_id):
             "from_item__plan", "to_item__plan"
         )
     )
+    if dashboards.is_observer(request.user):
+        context = {"item": item, "links": links, **dashboards.accepted_item(item, request.user)}
+        return render(request, "reports/item_across_states.html", context)
     states = visible_states(request.user).with_reporting_in(item.plan)
     rows = list(queries.item_across_states(item, states))
     context = {
@@ -236,3 +233,34 @@ def evidence_list(request):
 def evidence_csv(request):
     table, _ = _evidence_table(request)
     return _table_csv(request, table, "evidence")
+
+
+@require_safe
+@login_required
+def round_report_csv(request, round_id, code):
+    """A state's report in a round as submitted (?submission=N, default the latest one the
+    user may see: observers only an accepted one)."""
+    reporting_round = get_object_or_404(ReportingRound.objects.select_related("plan"), pk=round_id)
+    submissions = scope_submitted(
+        Submission.objects.filter(
+            report__round=reporting_round, report__member_state__code=code.upper()
+        ),
+        request.user,
+    ).select_related("report__member_state")
+    wanted = request.GET.get("submission", "")
+    if wanted.isdigit() and len(wanted) < 6:
+        submissions = submissions.filter(number=int(wanted))
+    submission = submissions.order_by("-number").first()
+    if submission is None:
+        raise Http404("No submitted report you may see.")
+    submission.report.round = reporting_round
+    items = SubmissionItem.objects.filter(submission=submission).order_by(
+        "focus_area_number", "position", "code"
+    )
+    rows = (
+        [value(submission, item) for _, value in ROUND_REPORT_COLUMNS]
+        for item in items.iterator(chunk_size=ITERATOR_CHUNK)
+    )
+    state = submission.report.member_state.code.lower()
+    name = f"report-{state}-{slugify(reporting_round.name) or reporting_round.pk}"
+    return csv_response(name, [header for header, _ in ROUND_REPORT_COLUMNS], rows)

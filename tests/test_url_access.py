@@ -138,6 +138,7 @@ GET_MATRIX = rows([
     ("reports:history_csv",              (),              LOGIN, 200,   200,   200,   200,   200),
     ("reports:evidence",                 (),              LOGIN, 200,   200,   200,   200,   200),
     ("reports:evidence_csv",             (),              LOGIN, 200,   200,   200,   200,   200),
+    ("reports:round_report_csv",         (999999, "KH"),  LOGIN, 404,   404,   404,   404,   404),
     # The admin site is one group: Django protects it; only the secretariat is staff.
     ("admin:index",                      (),              STAFF, STAFF, STAFF, STAFF, 200,   STAFF),
     ("admin:login",                      (),              200,   200,   200,   200,   302,   200),

@@ -63,3 +63,41 @@ def build(plan, *, stale_days_ago=400):
     return SimpleNamespace(
         plan=plan, kh=kh, my=my, tl=tl, fa1=fa1, fa2=fa2, items=items, statuses=statuses
     )
+
+
+def make_round(plan, name="2026 annual", *, opens=-10, due=20, closes=40):
+    """A reporting round of `plan` dated relative to today (days)."""
+    from reviews.models import ReportingRound, today
+
+    day = today()
+    return ReportingRound.objects.create(
+        plan=plan,
+        name=name,
+        opens_on=day + datetime.timedelta(days=opens),
+        due_on=day + datetime.timedelta(days=due),
+        closes_on=day + datetime.timedelta(days=closes),
+    )
+
+
+def accept_report(reporting_round, *, coordinator, reviewer):
+    """The coordinator's state submits its report in the (open) round; the reviewer accepts it."""
+    from reviews import services
+
+    report = services.report_for(
+        reporting_round=reporting_round, member_state=coordinator.member_state
+    )
+    submission = services.report_submit(user=coordinator, report=report)
+    services.report_accept(user=reviewer, report=report)
+    return submission
+
+
+def close_round(reporting_round, days_ago=30):
+    """Date an open round in the past, so the plan can open the next one."""
+    from reviews.models import ReportingRound, today
+
+    day = today() - datetime.timedelta(days=days_ago)
+    ReportingRound.objects.filter(pk=reporting_round.pk).update(
+        opens_on=day - datetime.timedelta(days=60),
+        due_on=day - datetime.timedelta(days=10),
+        closes_on=day,
+    )
