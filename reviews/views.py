@@ -54,8 +54,8 @@ def _report_url(reporting_round, state):
 # --- Rounds --------------------------------------------------------------------------------------
 
 
-@require_safe
 @login_required
+@require_safe
 def round_list(request):
     rounds = list(ReportingRound.objects.for_listing())
     context = {
@@ -67,8 +67,8 @@ def round_list(request):
     return render(request, "reviews/reportinground_list.html", context)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def round_create(request):
     if not services.may_create_rounds(request.user):
         raise PermissionDenied("Only the secretariat creates reporting rounds.")
@@ -88,8 +88,8 @@ def round_create(request):
 # --- A state's report -------------------------------------------------------------------------
 
 
-@require_safe
 @login_required
+@require_safe
 def report_detail(request, round_id, code):
     reporting_round = _round(round_id)
     state = _state(request.user, code, reporting_round)
@@ -133,8 +133,8 @@ def _transition(request, round_id, code, *, form_class, key, act, done):
     return redirect(_report_url(reporting_round, state))
 
 
-@require_POST
 @login_required
+@require_POST
 def report_submit(request, round_id, code):
     return _transition(
         request,
@@ -147,8 +147,8 @@ def report_submit(request, round_id, code):
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def report_return(request, round_id, code):
     return _transition(
         request,
@@ -161,8 +161,8 @@ def report_return(request, round_id, code):
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def report_accept(request, round_id, code):
     return _transition(
         request,
@@ -175,8 +175,8 @@ def report_accept(request, round_id, code):
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def report_reopen(request, round_id, code):
     return _transition(
         request,
@@ -189,8 +189,8 @@ def report_reopen(request, round_id, code):
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def comment_add(request, round_id, code):
     reporting_round = _round(round_id)
     state = _state(request.user, code, reporting_round)
@@ -214,8 +214,8 @@ def comment_add(request, round_id, code):
     return _report_page(request, reporting_round, state, bound={"comment": form}, status=400)
 
 
-@require_safe
 @login_required
+@require_safe
 def my_report(request):
     """A state user's report in the open round of the current plan; others: compliance."""
     state = request.user.member_state if request.user.is_state_user else None
@@ -232,8 +232,8 @@ def my_report(request):
 # --- Compliance ----------------------------------------------------------------------------------
 
 
-@require_safe
 @login_required
+@require_safe
 def compliance(request, round_id=None):
     if round_id is not None:
         reporting_round = _round(round_id)
@@ -247,8 +247,8 @@ def compliance(request, round_id=None):
 # --- Evidence review -----------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def evidence_review(request, pk):
     if not services.may_review(request.user):
         raise PermissionDenied("Only reviewers and the secretariat review evidence.")

@@ -5,6 +5,7 @@ otherwise), and every pattern is either on PUBLIC, deliberately, or sends an ano
 to the login page. A new URL therefore needs a row here and a decision about who may open it.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +26,9 @@ from accounts.models import Invitation, Role, hash_token
 from actions import evidence as ev
 from actions.models import Evidence, NationalStatus, StatusHistory
 from actions.services import national_status_update
+from reviews import services as review_services
+from reviews.models import Comment, CountryReport, ReportingRound, ReportTransition
+from reviews.models import today as review_today
 from tests import factories
 
 ROLES = ("anonymous", "focal_point", "coordinator", "reviewer", "secretariat", "observer")
@@ -139,6 +143,24 @@ GET_MATRIX = rows([
     ("reports:evidence",                 (),              LOGIN, 200,   200,   200,   200,   200),
     ("reports:evidence_csv",             (),              LOGIN, 200,   200,   200,   200,   200),
     ("reports:round_report_csv",         (999999, "KH"),  LOGIN, 404,   404,   404,   404,   404),
+    # Reporting rounds and review: a state user's report is their own state's only; observers
+    # open any report page but see only accepted submissions on it. The moves are POST-only.
+    ("reviews:round_list",               (),              LOGIN, 200,   200,   200,   200,   200),
+    ("reviews:round_create",             (),              LOGIN, 403,   403,   403,   200,   403),
+    ("reviews:compliance",               (),              LOGIN, 200,   200,   200,   200,   200),
+    ("reviews:round_compliance",         (W.round,),      LOGIN, 200,   200,   200,   200,   200),
+    ("reviews:round_compliance",         (999999,),       LOGIN, 404,   404,   404,   404,   404),
+    ("reviews:my_report",                (),              LOGIN, 302,   302,   302,   302,   302),
+    ("reviews:report_detail",            (W.round, "KH"), LOGIN, 200,   200,   200,   200,   200),
+    ("reviews:report_detail",            (W.round, "MY"), LOGIN, 404,   404,   200,   200,   200),
+    ("reviews:report_detail",            (W.round, "TL"), LOGIN, 404,   404,   404,   404,   404),
+    ("reviews:report_submit",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
+    ("reviews:report_return",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
+    ("reviews:report_accept",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
+    ("reviews:report_reopen",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
+    ("reviews:comment_add",              (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
+    ("reviews:evidence_review",          (W.kh_file,),    LOGIN, 403,   403,   200,   200,   403),
+    ("reviews:evidence_review",          (W.my_file,),    LOGIN, 403,   403,   200,   200,   403),
     # The admin site is one group: Django protects it; only the secretariat is staff.
     ("admin:index",                      (),              STAFF, STAFF, STAFF, STAFF, 200,   STAFF),
     ("admin:login",                      (),              200,   200,   200,   200,   302,   200),
@@ -224,7 +246,22 @@ def world(
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(INVITATION_TOKEN))
     # Someone who asked for a new password; never logged in here, so the token stays valid.
     forgetful = factories.make_user(Role.OBSERVER, email="forgetful@example.org")
+    # An open round in which Cambodia's report is submitted and a reviewer asked a question.
+    reporting_round = ReportingRound.objects.create(
+        plan=plan_2026,
+        name="2026 annual",
+        opens_on=review_today() - datetime.timedelta(days=10),
+        due_on=review_today() + datetime.timedelta(days=20),
+        closes_on=review_today() + datetime.timedelta(days=40),
+    )
+    kh_report = review_services.report_for(
+        reporting_round=reporting_round, member_state=coordinator.member_state
+    )
+    review_services.report_submit(user=coordinator, report=kh_report)
+    review_services.comment_add(user=reviewer, report=kh_report, body="Which decree?")
     return {
+        "round": reporting_round.pk,
+        "plan_pk": plan_2026.pk,
         "plan": plan_2026.code,
         "old_plan": plan_2021.code,
         "item": item.pk,
@@ -286,6 +323,10 @@ def snapshot():
         "history": list(StatusHistory.objects.order_by("pk").values_list("pk", flat=True)),
         "evidence": list(Evidence.objects.order_by("pk").values()),
         "invitations": list(Invitation.objects.order_by("pk").values()),
+        "rounds": list(ReportingRound.objects.order_by("pk").values()),
+        "reports": list(CountryReport.objects.order_by("pk").values()),
+        "transitions": list(ReportTransition.objects.order_by("pk").values_list("pk", flat=True)),
+        "comments": list(Comment.objects.order_by("pk").values_list("pk", flat=True)),
     }
 
 
@@ -315,6 +356,37 @@ def file_form(world):
 
 def invitation_form(world):
     return {"email": "new.focal@example.org", "role": "focal_point", "member_state": world["kh"]}
+
+
+def round_form(world):
+    opens = review_today() + datetime.timedelta(days=100)
+    return {
+        "plan": world["plan_pk"],
+        "name": "Next round",
+        "opens_on": opens.isoformat(),
+        "due_on": (opens + datetime.timedelta(days=30)).isoformat(),
+        "closes_on": (opens + datetime.timedelta(days=60)).isoformat(),
+    }
+
+
+def cover_note_form(world):
+    return {"cover_note": "All items updated."}
+
+
+def return_form(world):
+    return {"comment": "Please add the 2025 decree."}
+
+
+def reopen_form(world):
+    return {"reason": "A figure was wrong."}
+
+
+def comment_form(world):
+    return {"item": "", "body": "Decree 12/2025."}
+
+
+def evidence_review_form(world):
+    return {"decision": "needs_more", "comment": "A signed copy, please."}
 
 
 def no_form(world):
@@ -354,6 +426,26 @@ POST_MATRIX = [
             (LOGIN, 403,   302,   403, 302,  403)),
     PostRow("revoke invitation", "accounts:invitation_revoke", (W.invitation,), no_form,
             (LOGIN, 404,   404,   404, 302,  404)),
+    PostRow("create round", "reviews:round_create", (), round_form,
+            (LOGIN, 403,   403,   403, 302,  403)),
+    # Cambodia's report is submitted already: the coordinator is told so, and nothing changes.
+    PostRow("submit KH again", "reviews:report_submit", (W.round, "KH"), cover_note_form,
+            (LOGIN, 403,   302,   403, 403,  403), writes=False),
+    PostRow("submit MY", "reviews:report_submit", (W.round, "MY"), cover_note_form,
+            (LOGIN, 404,   404,   403, 403,  403)),
+    PostRow("return KH", "reviews:report_return", (W.round, "KH"), return_form,
+            (LOGIN, 403,   403,   302, 302,  403)),
+    PostRow("accept KH", "reviews:report_accept", (W.round, "KH"), no_form,
+            (LOGIN, 403,   403,   302, 302,  403)),
+    # Reopening needs an accepted report: reviewers are told so, and nothing changes.
+    PostRow("reopen KH, not accepted", "reviews:report_reopen", (W.round, "KH"), reopen_form,
+            (LOGIN, 403,   403,   302, 302,  403), writes=False),
+    PostRow("comment KH", "reviews:comment_add", (W.round, "KH"), comment_form,
+            (LOGIN, 302,   302,   302, 302,  403)),
+    PostRow("comment MY", "reviews:comment_add", (W.round, "MY"), comment_form,
+            (LOGIN, 404,   404,   302, 302,  403)),
+    PostRow("review KH evidence", "reviews:evidence_review", (W.kh_file,), evidence_review_form,
+            (LOGIN, 403,   403,   302, 302,  403)),
     PostRow("log out", "accounts:logout", (), no_form,
             (302,   302,   302,   302, 302,  302), writes=False),
 ]
