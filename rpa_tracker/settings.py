@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import ParseException, crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +39,39 @@ def env_int(name, default):
 
 def env_list(name, default=""):
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def whole_days(name, values):
+    """Distinct whole numbers of days (0 or more), largest first."""
+    try:
+        days = sorted({int(value) for value in values}, reverse=True)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers of days separated by commas, not {values!r}"
+        ) from None
+    if any(day < 0 for day in days):
+        raise ImproperlyConfigured(f"{name} cannot have a negative number of days: {values!r}")
+    return days
+
+
+def cron_schedule(name, line):
+    """A cron line of five fields (minute hour day-of-month month day-of-week) as a crontab."""
+    fields = line.split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(
+            f"{name} must be a cron line of five fields, such as '0 6 * * 1', not {line!r}"
+        )
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    try:
+        return crontab(
+            minute=minute,
+            hour=hour,
+            day_of_month=day_of_month,
+            month_of_year=month_of_year,
+            day_of_week=day_of_week,
+        )
+    except (ValueError, ParseException) as error:
+        raise ImproperlyConfigured(f"{name} is not a valid cron line ({error}): {line!r}") from None
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -244,8 +278,45 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
-CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+# The schedules below are read in the site's zone (TIME_ZONE).
+CELERY_TIMEZONE = TIME_ZONE
+# A request publishes the jobs it queued (outbox app) waiting at most this many seconds on the
+# broker; what it could not publish, the outbox relay publishes once the broker is back.
+OUTBOX_PUBLISH_TIMEOUT = env_int("OUTBOX_PUBLISH_TIMEOUT", 1)
+
+# Progress summaries (one per period, scope and plan), digests and reminders: reports app.
+SUMMARY_PERIOD = env("SUMMARY_PERIOD", "week")
+if SUMMARY_PERIOD not in ("week", "month"):
+    raise ImproperlyConfigured(f"SUMMARY_PERIOD must be week or month, not {SUMMARY_PERIOD!r}")
+# Reminders that a round's reports are due: sent this many days before the due day.
+REMINDER_DAYS_BEFORE_DUE = whole_days(
+    "REMINDER_DAYS_BEFORE_DUE", env_list("REMINDER_DAYS_BEFORE_DUE", "7,1")
+)
+# Every job is safe to run twice: a late or repeated run makes nothing twice.
+CELERY_BEAT_SCHEDULE = {
+    "progress-summaries": {
+        "task": "reports.tasks.make_progress_summaries",
+        "schedule": cron_schedule("SUMMARY_SCHEDULE", env("SUMMARY_SCHEDULE", "0 1 * * *")),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "digests": {
+        "task": "reports.tasks.send_digests",
+        "schedule": cron_schedule("DIGEST_SCHEDULE", env("DIGEST_SCHEDULE", "0 7 * * *")),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "reminders": {
+        "task": "reports.tasks.send_reminders",
+        "schedule": cron_schedule("REMINDER_SCHEDULE", env("REMINDER_SCHEDULE", "0 8 * * *")),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "outbox-relay": {
+        "task": "outbox.tasks.relay_outbox",
+        "schedule": cron_schedule(
+            "OUTBOX_RELAY_SCHEDULE", env("OUTBOX_RELAY_SCHEDULE", "* * * * *")
+        ),
+        "options": {"expires": 50},
+    },
+}
 
 LOGGING = {
     "version": 1,
