@@ -36,6 +36,8 @@ def _round(round_id):
 
 def _state(user, code, reporting_round):
     """The state a report page is about: a state user's own only; anyone else's by code."""
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        raise Http404("No such member state.")  # also keeps NUL bytes away from the database
     if user.is_state_user:
         if code.upper() != user.member_state.code:
             raise Http404("No such report.")

@@ -638,3 +638,10 @@ def test_the_header_links_to_the_report_or_the_review(open_round, coordinator, r
     assert ">Report</a>" in logged_in(coordinator).get(reverse("home")).content.decode()
     assert ">Review</a>" in logged_in(reviewer).get(reverse("home")).content.decode()
     assert ">Reporting</a>" in logged_in(observer).get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize("code", ["%00", "K%00", "KHM", "k", "%C3%A9%C3%A9"])
+def test_a_malformed_state_code_answers_404(open_round, cambodia, reviewer, code):
+    response = logged_in(reviewer).get(f"/review/rounds/{open_round.pk}/states/{code}/")
+
+    assert response.status_code == 404
