@@ -49,8 +49,10 @@ class ReportingRoundForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = Plan.objects.exclude(status=Plan.Status.CLOSED)
-        self.fields["plan"].empty_label = None
+        plans = Plan.objects.exclude(status=Plan.Status.CLOSED).order_by("-start_year")
+        self.fields["plan"].queryset = plans
+        # Listed once here: rendering the widget from the queryset would read it twice.
+        self.fields["plan"].choices = [(plan.pk, str(plan)) for plan in plans]
         self.fields["name"].error_messages["null_characters_not_allowed"] = NUL_MESSAGE
 
     def clean_name(self):

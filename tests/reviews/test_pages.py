@@ -645,3 +645,22 @@ def test_a_malformed_state_code_answers_404(open_round, cambodia, reviewer, code
     response = logged_in(reviewer).get(f"/review/rounds/{open_round.pk}/states/{code}/")
 
     assert response.status_code == 404
+
+
+def test_the_round_form_queries(plan_2021, plan_2026, secretariat, django_assert_num_queries):
+    client = logged_in(secretariat)
+
+    with django_assert_num_queries(SESSION_AND_USER + 1):  # the plans open to rounds
+        response = client.get(reverse("reviews:round_create"))
+
+    assert response.status_code == 200
+
+
+def test_the_evidence_review_page_queries(evidence, reviewer, django_assert_num_queries):
+    client = logged_in(reviewer)
+
+    # The evidence with its status, state, item and last reviewer.
+    with django_assert_num_queries(SESSION_AND_USER + 1):
+        response = client.get(review_url(evidence))
+
+    assert response.status_code == 200
