@@ -1,12 +1,12 @@
 """Writes to national data: each validates, checks permission and version, records history."""
 
-from functools import partial
-
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from countries.access import can_edit_status
+from outbox.services import enqueue
+from reports.tasks import refresh_current_summaries
 
 from .models import NationalStatus, StatusHistory
 
@@ -93,7 +93,7 @@ def national_status_update(
         changed_by=user,
         changes=changes,
     )
-    transaction.on_commit(partial(national_status_changed, current.pk))
+    national_status_changed(current)
     return current
 
 
@@ -121,9 +121,14 @@ def _insert_first_version(status):
         raise StatusConflict(existing) from error
 
 
-def national_status_changed(national_status_id):
-    """Follow-up work once a status change is committed.
+def national_status_changed(national_status):
+    """Queue the follow-up work of a status change, in the change's own transaction.
 
-    Nothing needs it yet; progress summaries and notifications will enqueue their Celery
-    tasks from here, so a save never waits on the broker.
+    The outbox publishes it after the commit, or later if the broker is down: a save never
+    waits on the broker, and the work is never lost.
     """
+    enqueue(
+        refresh_current_summaries,
+        national_status.member_state_id,
+        national_status.action_item.plan_id,
+    )

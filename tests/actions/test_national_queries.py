@@ -189,8 +189,8 @@ def test_saving_queries_do_not_grow_with_history(
     data = {"status": "completed", "progress": "100", "version": str(changes)}
 
     # As the edit page, then in one savepoint: the current plan, the row (locked), its
-    # update and one history row.
-    with django_assert_num_queries(EDIT + 6):
+    # update, one history row and the queued follow-up work (an outbox message).
+    with django_assert_num_queries(EDIT + 7):
         response = client.post(reverse("national:status_edit", args=[item.pk]), data)
 
     assert response.status_code == 302

@@ -1,0 +1,55 @@
+"""Celery tasks of the progress summaries, digests and reminders: thin, safe to run twice.
+
+Each takes ids (or nothing), loads its rows and calls a plain function. They are acknowledged
+late and re-queued when a worker dies (settings), retried with growing waits when the
+database or the mail server is briefly away, and bounded by time limits.
+"""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from actions.models import Plan
+from countries.models import MemberState
+
+from . import digests, reminders, summaries
+
+TRANSIENT = (OperationalError, InterfaceError, SMTPException, ConnectionError, TimeoutError)
+JOB = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "ignore_result": True,
+}
+
+
+@shared_task(**JOB)
+def make_progress_summaries():
+    period, final = summaries.make_progress_summaries()
+    return {"period_start": period.start.isoformat(), "final_summaries": final}
+
+
+@shared_task(**JOB, soft_time_limit=60, time_limit=90)
+def refresh_current_summaries(member_state_id, plan_id):
+    plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        return
+    member_state = MemberState.objects.filter(pk=member_state_id).first()
+    summaries.refresh_current_summaries(plan=plan, member_state=member_state)
+
+
+@shared_task(**JOB, soft_time_limit=600, time_limit=660)
+def send_digests():
+    # The summaries first (nothing happens if they are made): digests never wait a day for them.
+    summaries.make_progress_summaries()
+    return {"sent": digests.send_digests()}
+
+
+@shared_task(**JOB, soft_time_limit=600, time_limit=660)
+def send_reminders():
+    return {"sent": reminders.send_reminders()}
