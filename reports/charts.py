@@ -132,7 +132,7 @@ def stacked_bar_chart(rows, *, chart_id, title, desc, segments=STATUS_SEGMENTS):
     Each bar fills the width (shares of the row's total); a segment wide enough shows its
     count, and every segment has a <title> "row: segment count". A legend follows the bars.
     """
-    legend_rows = (len(segments) + 2) // 3
+    legend_rows = (len(segments) + 1) // 2
     height = ROW_HEIGHT * len(rows) + 12 + legend_rows * 20
     area = WIDTH - LABEL_WIDTH - 10
     parts = [_open(chart_id, title, desc, height)]
@@ -171,8 +171,8 @@ def stacked_bar_chart(rows, *, chart_id, title, desc, segments=STATUS_SEGMENTS):
             x += width
     legend_y = 4 + len(rows) * ROW_HEIGHT + 10
     for index, segment in enumerate(segments):
-        x = 10 + (index % 3) * 210
-        y = legend_y + (index // 3) * 20
+        x = 10 + (index % 2) * 300
+        y = legend_y + (index // 2) * 20
         parts.append(
             f'<rect x="{x}" y="{y}" width="14" height="14" fill="{segment.colour}" '
             f'stroke="{_outline(segment)}"/>'
@@ -197,7 +197,7 @@ def trend_chart(x_labels, series, *, chart_id, title, desc, max_value=None, unit
     point has a <title> with its series, label and value. A legend follows the plot.
     """
     top = max_value or max([1, *(v for s in series for v in s.values if v is not None)])
-    left, right, plot_top, plot_height = 48, 16, 10, 180
+    left, right, plot_top, plot_height = 48, 40, 10, 180
     width = WIDTH - left - right
     step = width / max(len(x_labels) - 1, 1)
     legend_y = plot_top + plot_height + 40
@@ -212,7 +212,7 @@ def trend_chart(x_labels, series, *, chart_id, title, desc, max_value=None, unit
         )
     every = max(1, (len(x_labels) + 5) // 6)
     for index, label in enumerate(x_labels):
-        if index % every == 0 or index == len(x_labels) - 1:
+        if (len(x_labels) - 1 - index) % every == 0:  # evenly spaced, ending on the last
             x = left + index * step
             parts.append(
                 f'<text x="{x:.1f}" y="{plot_top + plot_height + 18}" text-anchor="middle" '

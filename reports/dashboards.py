@@ -5,6 +5,7 @@ through `scope_national`); the regional aggregates for everyone signed in. A num
 the status table filtered to the rows behind it only when the user may see all of those rows.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -42,6 +43,7 @@ class Cell:
     area: object = None  # None: all focus areas
     completed_url: str = ""
     progress_url: str = ""
+    not_applicable_url: str = ""
 
     @property
     def level(self):
@@ -58,6 +60,7 @@ class Row:
     status_urls: dict = field(default_factory=dict)  # status value -> drill-down URL
     stale_url: str = ""
     never_url: str = ""
+    all_url: str = ""  # every row of the state (or region)
     submission: object = None  # accepted figures: the submission they come from
 
     @property
@@ -108,6 +111,7 @@ def _row(scope, label, state, tally, areas):
             area=area,
             completed_url=url(focus_area=number, status=Status.COMPLETED),
             progress_url=url(focus_area=number, status="applicable"),
+            not_applicable_url=url(focus_area=number, status=Status.NOT_APPLICABLE),
         )
 
     row = Row(label=label, state=state, tally=tally)
@@ -117,6 +121,7 @@ def _row(scope, label, state, tally, areas):
     row.total = cell(tally)
     row.status_urls = {value: url(status=value) for value in queries.STATUS_ORDER}
     row.stale_url, row.never_url = url(stale="stale"), url(stale="never")
+    row.all_url = url()
     return row
 
 
@@ -166,7 +171,11 @@ def plan_dashboard(plan, user, *, now=None):
     }
     if not accepted:
         activity = queries.monthly_activity(plan, now=now)
-        context.update(activity=activity, activity_chart=_activity_chart(activity))
+        links = [_month_links(plan, m.month) if scope.sees_region_rows else {} for m in activity]
+        context.update(
+            activity=list(zip(activity, links, strict=True)),
+            activity_chart=_activity_chart(activity),
+        )
     context.update(round_sections(plan, user))
     return context
 
@@ -199,6 +208,22 @@ def round_sections(plan, user):
     context["round_changes"] = [(c, report_url(c.current)) for c in changes]
     context["states_with_changes"] = len(changes)
     return context
+
+
+def history_url(**filters):
+    """The history table filtered by `filters` (None values left out)."""
+    params = {key: value for key, value in filters.items() if value not in (None, "")}
+    return f"{reverse('reports:history')}?{urlencode(params)}"
+
+
+def _month_links(plan, month):
+    """The history rows behind a month's counts: its changes, and those to completed."""
+    last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    period = {"plan": plan.code, "changed_since": month, "changed_until": last}
+    return {
+        "changes": history_url(**period),
+        "completions": history_url(**period, new_status=Status.COMPLETED),
+    }
 
 
 def _area_chart(plan, figures, region):

@@ -153,6 +153,12 @@ class HistoryFilter(ReportFilter):
         empty_label="Any field",
         method="filter_field",
     )
+    new_status = django_filters.ChoiceFilter(
+        label="Status changed to",
+        choices=NationalStatus.Status.choices,
+        empty_label="Any",
+        method="filter_new_status",
+    )
     changed_since = DayFilter(label="Changed on or after", method="filter_changed_since")
     changed_until = DayFilter(label="Changed on or before", method="filter_changed_until")
     q = django_filters.CharFilter(
@@ -161,6 +167,9 @@ class HistoryFilter(ReportFilter):
 
     def filter_field(self, queryset, name, value):
         return queryset.filter(changes__has_key=value)
+
+    def filter_new_status(self, queryset, name, value):
+        return queryset.filter(changes__status__1=value)
 
     def filter_changed_since(self, queryset, name, value):
         return queryset.filter(changed_at__gte=start_of(value))

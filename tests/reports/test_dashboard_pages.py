@@ -149,9 +149,12 @@ def test_activity_trend_counts_this_months_changes(small, reviewer):
 
     response = dashboard(reviewer, small.plan)
 
-    latest = response.context["activity"][-1]
+    latest, links = response.context["activity"][-1]
     assert (latest.changes, latest.completions) == (1, 1)
     assert 'aria-labelledby="activity-title activity-desc"' in response.content.decode()
+    client = logged_in(reviewer)
+    for kind in ("changes", "completions"):
+        assert client.get(links[kind]).context["table"].paginator.count == 1
 
 
 # Every number drills down to exactly the rows behind it.
