@@ -68,7 +68,7 @@ def deliver(mails):
                 _release(mine)
                 raise
             # One update per e-mail, right after it went: see the module's docstring.
-            mine.filter(pk=pk).update(sent_at=timezone.now())
+            mine.filter(pk=pk).update(sent_at=timezone.now(), claim=None)
             sent += 1
     _release(mine)
     return sent

@@ -1,3 +1,12 @@
+from django.urls import path
+
+from . import summary_views as views
+
 app_name = "summaries"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.summary_list, name="list"),
+    path("<int:pk>/", views.summary_detail, name="detail"),
+    path("<int:pk>/csv/", views.summary_csv, name="csv"),
+    path("preferences/", views.digest_preferences, name="preferences"),
+]

@@ -26,6 +26,8 @@ from accounts.models import Invitation, Role, hash_token
 from actions import evidence as ev
 from actions.models import Evidence, NationalStatus, StatusHistory
 from actions.services import national_status_update
+from reports.models import ProgressSummary
+from reports.summaries import make_progress_summaries
 from reviews import services as review_services
 from reviews.models import Comment, CountryReport, ReportingRound, ReportTransition
 from reviews.models import today as review_today
@@ -161,6 +163,15 @@ GET_MATRIX = rows([
     ("reviews:comment_add",              (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
     ("reviews:evidence_review",          (W.kh_file,),    LOGIN, 403,   403,   200,   200,   403),
     ("reviews:evidence_review",          (W.my_file,),    LOGIN, 403,   403,   200,   200,   403),
+    # Region summaries for every signed-in user; a state's for the state, reviewers, secretariat.
+    ("summaries:list",                   (),              LOGIN, 200,   200,   200,   200,   200),
+    ("summaries:detail",           (W.region_summary,),   LOGIN, 200,   200,   200,   200,   200),
+    ("summaries:detail",               (W.kh_summary,),   LOGIN, 200,   200,   200,   200,   404),
+    ("summaries:detail",               (W.my_summary,),   LOGIN, 404,   404,   200,   200,   404),
+    ("summaries:csv",              (W.region_summary,),   LOGIN, 200,   200,   200,   200,   200),
+    ("summaries:csv",                  (W.kh_summary,),   LOGIN, 200,   200,   200,   200,   404),
+    ("summaries:csv",                  (W.my_summary,),   LOGIN, 404,   404,   200,   200,   404),
+    ("summaries:preferences",            (),              LOGIN, 200,   200,   200,   200,   200),
     # The admin site is one group: Django protects it; only the secretariat is staff.
     ("admin:index",                      (),              STAFF, STAFF, STAFF, STAFF, 200,   STAFF),
     ("admin:login",                      (),              200,   200,   200,   200,   302,   200),
@@ -259,7 +270,13 @@ def world(
     )
     review_services.report_submit(user=coordinator, report=kh_report)
     review_services.comment_add(user=reviewer, report=kh_report, body="Which decree?")
+    # Progress summaries of the region, Cambodia and Malaysia.
+    make_progress_summaries()
+    summaries = ProgressSummary.objects.filter(final=True)
     return {
+        "region_summary": summaries.get(member_state=None).pk,
+        "kh_summary": summaries.get(member_state__code="KH").pk,
+        "my_summary": summaries.get(member_state__code="MY").pk,
         "round": reporting_round.pk,
         "plan_pk": plan_2026.pk,
         "plan": plan_2026.code,
@@ -393,6 +410,10 @@ def no_form(world):
     return {}
 
 
+def digest_form(world):
+    return {"region": "on"}
+
+
 @dataclass(frozen=True)
 class PostRow:
     label: str
@@ -446,6 +467,8 @@ POST_MATRIX = [
             (LOGIN, 404,   404,   302, 302,  403)),
     PostRow("review KH evidence", "reviews:evidence_review", (W.kh_file,), evidence_review_form,
             (LOGIN, 403,   403,   302, 302,  403)),
+    PostRow("digest preferences", "summaries:preferences", (), digest_form,
+            (LOGIN, 302,   302,   302, 302,  302), writes=False),
     PostRow("log out", "accounts:logout", (), no_form,
             (302,   302,   302,   302, 302,  302), writes=False),
 ]

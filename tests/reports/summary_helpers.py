@@ -29,12 +29,13 @@ def open_small_plan(plan):
 def make_round(plan, **dates):
     """A round open on TODAY: opened 1 November, due 20 November, closes 15 December."""
     fields = {
+        "name": "2026 annual",
         "opens_on": datetime.date(2026, 11, 1),
         "due_on": datetime.date(2026, 11, 20),
         "closes_on": datetime.date(2026, 12, 15),
     }
     fields.update(dates)
-    return ReportingRound.objects.create(plan=plan, name="2026 annual", **fields)
+    return ReportingRound.objects.create(plan=plan, **fields)
 
 
 def submit(round_, member_state, on=datetime.datetime(2026, 11, 19, 3, tzinfo=datetime.UTC)):

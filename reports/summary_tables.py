@@ -1,0 +1,100 @@
+"""The list of progress summaries: its table and filters."""
+
+import django_filters
+import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils.html import format_html
+
+from actions.models import Plan
+from countries.access import visible_states
+
+from .templatetags.summaries import percent, signed
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+REGION = "region"
+
+
+class SummaryFilter(django_filters.FilterSet):
+    """Filters of the summary list; the queryset is already limited to what the user may see."""
+
+    plan = django_filters.ModelChoiceFilter(
+        label="Plan",
+        queryset=Plan.objects.order_by("start_year"),
+        to_field_name="code",
+        empty_label="All plans",
+    )
+    scope = django_filters.ChoiceFilter(
+        label="Scope", choices=[], empty_label="Region and member states", method="filter_scope"
+    )
+
+    def __init__(self, data=None, *, queryset, user, **kwargs):
+        super().__init__(data, queryset=queryset, **kwargs)
+        states = visible_states(user).order_by("name").values_list("code", "name")
+        self.filters["scope"].extra["choices"] = [(REGION, "ASEAN region"), *states]
+
+    def filter_scope(self, queryset, name, value):
+        if value == REGION:
+            return queryset.filter(member_state__isnull=True)
+        return queryset.filter(member_state__code=value)
+
+
+class SummaryTable(tables.Table):
+    """Progress summaries, newest period first."""
+
+    period = tables.Column(
+        "Period", accessor="period_start", order_by=("period_start", "member_state__name")
+    )
+    scope = tables.Column(
+        "Scope",
+        accessor="member_state__name",
+        default="ASEAN region",
+        order_by=("member_state__name",),
+    )
+    plan = tables.Column("Plan", accessor="plan__short_title", order_by=("plan__start_year",))
+    average_progress = tables.Column(
+        "Average progress", accessor="figures__average_progress", orderable=False
+    )
+    change = tables.Column(
+        "Change", accessor="figures__change__average_progress", orderable=False, default="—"
+    )
+    stale = tables.Column("Not updated", accessor="figures__stale", orderable=False)
+    final = tables.Column("", orderable=False)
+    download = tables.Column("", empty_values=(), orderable=False)
+
+    class Meta:
+        template_name = "summaries/summary_table.html"
+        per_page = PAGE_SIZE
+        empty_text = "No summaries match these filters."
+
+    def __init__(self, data, *, caption, **kwargs):
+        super().__init__(data, **kwargs)
+        self.caption = caption
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        """Page through the rows; a page size from the URL is kept within 1–MAX_PAGE_SIZE."""
+        if per_page is None or per_page < 1:
+            per_page = PAGE_SIZE
+        per_page = min(per_page, MAX_PAGE_SIZE)
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+    def render_period(self, record):
+        url = reverse("summaries:detail", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, record.period_label)
+
+    def render_average_progress(self, value):
+        return percent(value)
+
+    def render_change(self, value):
+        return signed(value, " points")
+
+    def render_final(self, value):
+        return "Final" if value else "Provisional: the period is not over"
+
+    def render_download(self, record):
+        return format_html(
+            '<a href="{}">CSV<span class="visually-hidden"> of {}</span></a>',
+            reverse("summaries:csv", args=[record.pk]),
+            record,
+        )
