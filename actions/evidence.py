@@ -8,7 +8,6 @@ stored under a server-chosen name, and the name the user gave is kept only as a 
 import re
 import unicodedata
 import zipfile
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -310,7 +309,7 @@ def _record_evidence_change(status, *, user, changes):
         changed_by=user,
         changes=changes,
     )
-    transaction.on_commit(partial(national_status_changed, status.pk))
+    national_status_changed(status)
 
 
 def evidence_add_link(*, user, item, title, url):
