@@ -67,10 +67,18 @@ def dated_filename(name, day=None):
 
 
 def csv_response(name, header, rows):
-    """A streamed CSV download of `rows` under a dated file name (see `dated_filename`)."""
-    response = StreamingHttpResponse(
-        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
-    )
+    """A streamed CSV download of `rows` under a dated file name (see `dated_filename`).
+
+    Times are written in the user's zone, which is kept for the rows streamed after the view
+    returned.
+    """
+    zone = timezone.get_current_timezone()
+
+    def lines():
+        with timezone.override(zone):
+            yield from csv_lines(header, rows)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{dated_filename(name)}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -478,3 +478,17 @@ def test_round_report_export_queries_do_not_grow(
 
 def round_csv_response(client, reporting_round):
     return client.get(reverse("reports:round_report_csv", args=[reporting_round.pk, "KH"]))
+
+
+def test_times_are_written_in_the_users_time_zone_even_while_streaming(small, reviewer):
+    reviewer.time_zone = "Asia/Manila"
+    reviewer.save()
+    status = small.statuses["KH", "1.1"]
+    moment = datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC)
+    NationalStatus.objects.filter(pk=status.pk).update(updated_at=moment)
+    response = download(reviewer, "reports:statuses_csv", plan=PLAN, state="KH", q="1.1")
+
+    with timezone.override(datetime.UTC):  # another request's zone in this thread meanwhile
+        [row] = parsed(response)
+
+    assert row["updated_at"] == "2026-03-02T07:30:00+08:00"

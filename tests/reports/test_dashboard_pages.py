@@ -462,3 +462,23 @@ def test_region_role_is_not_what_decides(small, settings):
     response = client.get(reverse("reports:plan_dashboard", args=[small.plan.code]))
 
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("more_states", [0, 3])
+def test_index_lists_plans_and_visible_states_in_fixed_queries(
+    small, plan_2026, reviewer, focal_point, django_assert_num_queries, more_states
+):
+    for code in ["ID", "PH", "TH"][:more_states]:
+        factories.make_state(code)
+
+    client = logged_in(reviewer)
+
+    # The plans; the states the user may see.
+    with django_assert_num_queries(SESSION_AND_USER + 2):
+        response = client.get(reverse("reports:index"))
+
+    assert len(response.context["states"]) == 3 + more_states
+    assert [
+        s.code for s in logged_in(focal_point).get(reverse("reports:index")).context["states"]
+    ] == ["KH"]
+    assert reverse("reports:plan_dashboard", args=[plan_2026.code]) in response.content.decode()
