@@ -144,6 +144,8 @@ GET_MATRIX = rows([
     ("reports:history_csv",              (),              LOGIN, 200,   200,   200,   200,   200),
     ("reports:evidence",                 (),              LOGIN, 200,   200,   200,   200,   200),
     ("reports:evidence_csv",             (),              LOGIN, 200,   200,   200,   200,   200),
+    ("reports:round_report_csv",         (W.round, "KH"), LOGIN, 200,   200,   200,   200,   404),
+    ("reports:round_report_csv",         (W.round, "MY"), LOGIN, 404,   404,   404,   404,   404),
     ("reports:round_report_csv",         (999999, "KH"),  LOGIN, 404,   404,   404,   404,   404),
     # Reporting rounds and review: a state user's report is their own state's only; observers
     # open any report page but see only accepted submissions on it. The moves are POST-only.
