@@ -3,6 +3,8 @@
 from django import template
 from django.utils.html import format_html
 
+from actions.models import NationalStatus
+
 register = template.Library()
 
 
@@ -42,6 +44,4 @@ class LinkedNode(template.Node):
 @register.filter
 def status_label(value):
     """A status value as people read it ("in_progress" → "In progress")."""
-    from actions.models import NationalStatus
-
     return NationalStatus.display_value("status", value)

@@ -270,6 +270,7 @@ def test_history_filters(history, reviewer):
     assert history_count(reviewer, changed_until=today) == 9
     assert history_count(reviewer, focus_area="2") == 3
     assert history_count(reviewer, plan=PLAN, q="1.2") == 3
+    assert history_count(reviewer, new_status="completed") == 2  # KH 1.1, MY 1.3
 
 
 def test_history_is_newest_first_and_sortable(history, reviewer):
