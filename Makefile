@@ -16,7 +16,8 @@ PYTEST_ARGS ?=
 # Management commands that fill the embedded database, in this order. A command that does
 # not exist in this checkout is reported and skipped, so the list can name commands that
 # are still being written.
-SEED_COMMANDS ?= load_reference_data load_demo_data
+# make_progress_summaries shows the summaries at once; the worker's beat keeps them current.
+SEED_COMMANDS ?= load_reference_data load_demo_data make_progress_summaries
 
 # The embedded default: DEBUG on gives SQLite under var/, console e-mail and a broker in
 # local files. Variables already set in the environment win.
