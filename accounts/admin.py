@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 
+from . import two_factor
 from .models import Invitation, LoginAttempt, User
 
 
@@ -14,12 +16,15 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["name", "role", "member_state", "time_zone"]}),
+        ("Two-factor login", {"fields": ["two_factor_status"]}),
         (
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
+    readonly_fields = ["two_factor_status"]
+    actions = ["reset_two_factor"]
     add_fieldsets = [
         (
             None,
@@ -29,6 +34,22 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     ]
+
+    @admin.display(description="Two-factor login")
+    def two_factor_status(self, user):
+        if not user.has_two_factor:
+            return "Off"
+        return f"On since {timezone.localtime(user.two_factor_enabled_at):%Y-%m-%d %H:%M %Z}"
+
+    @admin.action(
+        description="Reset two-factor login (lost phone): they set it up again",
+        permissions=["change"],
+    )
+    def reset_two_factor(self, request, queryset):
+        count = two_factor.two_factor_reset(users=queryset, by=request.user)
+        self.message_user(
+            request, f"Two-factor login reset for {count} user(s).", level=messages.SUCCESS
+        )
 
 
 @admin.register(Invitation)

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -6,7 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from countries.models import MemberState
 
-from . import services
+from . import services, two_factor
 from .models import TIME_ZONE_CHOICES, Role, User
 
 # Long enough for any password manager; short enough that hashing it costs nothing.
@@ -18,7 +20,31 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
-class LoginForm(AuthenticationForm):
+class ThrottleMixin:
+    """The error of a form whose check the login throttle refused (see services.login_wait)."""
+
+    throttle_messages = {
+        "throttled": "Too many failed attempts. Try again in %(minutes)d minutes.",
+        "throttled_one": "Too many failed attempts. Try again in 1 minute.",
+    }
+    retry_after = None
+
+    def raise_if_throttled(self, result):
+        if result.wait:
+            self.retry_after = int(result.wait.total_seconds()) + 1
+            message = "throttled_one" if result.wait_minutes == 1 else "throttled"
+            raise ValidationError(
+                self.throttle_messages[message],
+                code="throttled",
+                params={"minutes": result.wait_minutes},
+            )
+
+    @property
+    def is_throttled(self):
+        return self.has_error(NON_FIELD_ERRORS, code="throttled")
+
+
+class LoginForm(ThrottleMixin, AuthenticationForm):
     """E-mail and password, refused for a while after repeated failures."""
 
     username = forms.EmailField(
@@ -36,8 +62,6 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "The e-mail address or password is not correct.",
         "inactive": "This account is inactive.",
-        "throttled": "Too many failed attempts. Try again in %(minutes)d minutes.",
-        "throttled_one": "Too many failed attempts. Try again in 1 minute.",
     }
 
     def clean(self):
@@ -48,23 +72,64 @@ class LoginForm(AuthenticationForm):
         result = services.login_attempt(
             request=self.request, email=email, password=password, ip=client_ip(self.request)
         )
-        if result.wait:
-            self.retry_after = int(result.wait.total_seconds()) + 1
-            message = "throttled_one" if result.wait_minutes == 1 else "throttled"
-            raise ValidationError(
-                self.error_messages[message],
-                code="throttled",
-                params={"minutes": result.wait_minutes},
-            )
+        self.raise_if_throttled(result)
         if result.user is None:
             raise self.get_invalid_login_error()
         self.user_cache = result.user
         self.confirm_login_allowed(result.user)
         return self.cleaned_data
 
-    @property
-    def is_throttled(self):
-        return self.has_error(NON_FIELD_ERRORS, code="throttled")
+
+class CodeInput(forms.TextInput):
+    """A one-time code is never shown back: a refused one is of no use."""
+
+    def format_value(self, value):
+        return None
+
+
+class CodeField(forms.CharField):
+    """The six digits an authenticator app shows; spaces are ignored."""
+
+    default_error_messages = {"invalid": "Enter the 6 digits your authenticator app shows."}
+
+    def __init__(self, *, autofocus=True, **kwargs):
+        attrs = {"autocomplete": "one-time-code", "inputmode": "numeric"}
+        if autofocus:
+            attrs["autofocus"] = True
+        kwargs.setdefault("label", "6-digit code")
+        super().__init__(max_length=20, widget=CodeInput(attrs=attrs), **kwargs)
+
+    def to_python(self, value):
+        return "".join(super().to_python(value).split())
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not re.fullmatch(r"[0-9]{6}", value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class LoginCodeForm(ThrottleMixin, forms.Form):
+    """The login's second step: the code from the user's authenticator app."""
+
+    code = CodeField()
+
+    def __init__(self, *args, request, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = user
+
+    def clean(self):
+        code = self.cleaned_data.get("code")
+        if code:
+            result = two_factor.code_attempt(user=self.user, code=code, ip=client_ip(self.request))
+            self.raise_if_throttled(result)
+            if result.user is None:
+                raise ValidationError(
+                    "That code is not correct, or was used already. "
+                    "Wait for the next code and try again.",
+                    code="wrong_code",
+                )
+        return self.cleaned_data
 
 
 class ServiceErrorsMixin:
@@ -152,3 +217,38 @@ class ProfileForm(forms.ModelForm):
         if not self.instance.time_zone:
             zones = dict(TIME_ZONE_CHOICES)
             self.initial["time_zone"] = settings.TIME_ZONE if settings.TIME_ZONE in zones else "UTC"
+
+
+class TwoFactorEnableForm(ServiceErrorsMixin, forms.Form):
+    code = CodeField(help_text="The code your authenticator app shows for RPA Tracker.")
+
+
+class TwoFactorDisableForm(ThrottleMixin, forms.Form):
+    """Turning two-factor login off takes the password and a current code."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = CodeField(autofocus=False)
+
+    def __init__(self, *args, request, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = user
+
+    def clean(self):
+        password = self.cleaned_data.get("password")
+        code = self.cleaned_data.get("code")
+        if not password or not code:
+            return self.cleaned_data
+        if not self.user.check_password(password):
+            self.add_error("password", "Your password is not correct.")
+            return self.cleaned_data
+        result = two_factor.code_attempt(user=self.user, code=code, ip=client_ip(self.request))
+        self.raise_if_throttled(result)
+        if result.user is None:
+            self.add_error("code", "That code is not correct, or was used already.")
+        return self.cleaned_data

@@ -1,5 +1,6 @@
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -96,6 +97,11 @@ class User(AbstractUser):
     time_zone = models.CharField(
         max_length=64, blank=True, help_text="Times are shown in this zone; empty: the default."
     )
+    # Two-factor login (accounts/two_factor.py): the authenticator's secret, encrypted (empty:
+    # off), when it was turned on, and the last time step whose code was accepted (no replays).
+    two_factor_secret = models.CharField(max_length=200, blank=True, editable=False)
+    two_factor_enabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    two_factor_last_step = models.BigIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -127,6 +133,15 @@ class User(AbstractUser):
     @property
     def is_state_user(self):
         return self.role in STATE_ROLES
+
+    @property
+    def has_two_factor(self):
+        return bool(self.two_factor_secret)
+
+    @property
+    def two_factor_required(self):
+        """Whether this user's role must log in with a code (TWO_FACTOR_REQUIRED_ROLES)."""
+        return self.role in settings.TWO_FACTOR_REQUIRED_ROLES
 
     @property
     def invitable_roles(self):
@@ -254,6 +269,10 @@ class LoginAttempt(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         THROTTLED = "throttled", "Refused: too many failures"
+        # Two-factor login: the password was right and a code was asked for (neither a success
+        # nor a failure for the throttle), and a wrong code (a failure like a wrong password).
+        PASSWORD_OK = "password", "Password correct; code asked"
+        BAD_CODE = "bad_code", "Failed: wrong two-factor code"
 
     email = models.CharField(max_length=254)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -272,6 +291,8 @@ class LoginAttempt(models.Model):
 
     def __str__(self):
         return f"{self.email} from {self.ip}: {self.outcome} at {self.at:%Y-%m-%d %H:%M}"
+
+    FAILURES = (Outcome.FAILED, Outcome.BAD_CODE)
 
     @property
     def succeeded(self):

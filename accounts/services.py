@@ -166,9 +166,10 @@ def _failure_window():
 def login_wait(*, email, ip, now=None):
     """How long logins for `email` or from `ip` are refused, or None if they are allowed.
 
-    Blocked while the last `limit` failures all fall inside the window: until the oldest of
-    them leaves it. For an e-mail address, a successful login starts the count afresh; for an
-    IP address it does not (a guesser with one valid account must not reset it).
+    Blocked while the last `limit` failures (wrong passwords and wrong two-factor codes) all
+    fall inside the window: until the oldest of them leaves it. For an e-mail address, a
+    successful login starts the count afresh, but a right password awaiting its code does not;
+    for an IP address nothing does (a guesser with one valid account must not reset it).
     """
     now = now or timezone.now()
     window = _failure_window()
@@ -177,7 +178,7 @@ def login_wait(*, email, ip, now=None):
     recent = LoginAttempt.objects.filter(
         email=email,
         at__gt=since,
-        outcome__in=[LoginAttempt.Outcome.FAILED, LoginAttempt.Outcome.SUCCEEDED],
+        outcome__in=[*LoginAttempt.FAILURES, LoginAttempt.Outcome.SUCCEEDED],
     ).order_by("-at")
     failures = []
     for outcome, at in recent.values_list("outcome", "at")[:limit]:
@@ -189,7 +190,7 @@ def login_wait(*, email, ip, now=None):
     if ip:
         ip_limit = settings.LOGIN_FAILURE_LIMIT_PER_IP
         ip_failures = list(
-            LoginAttempt.objects.filter(ip=ip, at__gt=since, outcome=LoginAttempt.Outcome.FAILED)
+            LoginAttempt.objects.filter(ip=ip, at__gt=since, outcome__in=LoginAttempt.FAILURES)
             .order_by("-at")
             .values_list("at", flat=True)[:ip_limit]
         )
@@ -199,7 +200,11 @@ def login_wait(*, email, ip, now=None):
 
 
 def login_attempt(*, request, email, password, ip):
-    """Check the throttle, authenticate, and record and log the outcome."""
+    """Check the throttle, authenticate, and record and log the outcome.
+
+    A user with two-factor login is not logged in yet: the code comes next
+    (two_factor.login_code_attempt), and only that counts as a success.
+    """
     email = email.strip().lower()
     wait = login_wait(email=email, ip=ip)
     if wait:
@@ -213,7 +218,9 @@ def login_attempt(*, request, email, password, ip):
         LoginAttempt.objects.create(email=email, ip=ip, outcome=LoginAttempt.Outcome.FAILED)
         security_log.warning("login failed email=%r ip=%s", email, ip)
         return LoginResult()
-    LoginAttempt.objects.create(email=email, ip=ip, outcome=LoginAttempt.Outcome.SUCCEEDED)
+    Outcome = LoginAttempt.Outcome
+    outcome = Outcome.PASSWORD_OK if user.has_two_factor else Outcome.SUCCEEDED
+    LoginAttempt.objects.create(email=email, ip=ip, outcome=outcome)
     return LoginResult(user=user)
 
 

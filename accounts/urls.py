@@ -7,8 +7,11 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/verify/", views.login_verify, name="login_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("two-factor/", views.two_factor_setup, name="two_factor"),
+    path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

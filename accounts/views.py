@@ -5,16 +5,27 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from countries.access import scope_national
 
-from . import services
-from .forms import AcceptInvitationForm, InvitationForm, LoginForm, ProfileForm
+from . import otp, services, two_factor
+from .forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    LoginCodeForm,
+    LoginForm,
+    ProfileForm,
+    TwoFactorDisableForm,
+    TwoFactorEnableForm,
+    client_ip,
+)
 from .models import Invitation, User
 
 INVITATIONS_PER_PAGE = 25
@@ -37,12 +48,16 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self):
         return landing_url(self.request.user)
 
+    def form_valid(self, form):
+        user = form.get_user()
+        if not user.has_two_factor:
+            return super().form_valid(form)
+        # Not logged in yet: the code from the user's authenticator app comes first.
+        two_factor.pending_login_start(self.request, user=user, next_url=self.get_redirect_url())
+        return redirect("accounts:login_verify")
+
     def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.is_throttled:
-            response.status_code = 429
-            response["Retry-After"] = str(form.retry_after)
-        return response
+        return _throttled(super().form_invalid(form), form)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -50,6 +65,86 @@ class LoginView(auth_views.LoginView):
             context["demo_accounts"] = User.objects.demo()
             context["demo_password"] = getattr(settings, "DEMO_PASSWORD", "")
         return context
+
+
+def admin_login(request, extra_context=None):
+    """The admin site's login page: this site's own, which is throttled and asks for the code."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not (request.user.is_active and request.user.is_staff):
+        raise PermissionDenied
+    next_url = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(next_url if safe else reverse("admin:index"))
+
+
+def _throttled(response, form):
+    """A form the login throttle refused answers 429 Too Many Requests, with Retry-After."""
+    if form.is_throttled:
+        response.status_code = 429
+        response["Retry-After"] = str(form.retry_after)
+    return response
+
+
+def login_verify(request):
+    try:
+        pending = two_factor.pending_login(request)
+    except two_factor.PendingLoginExpired:
+        messages.error(request, "The code was not entered within 5 minutes. Please log in again.")
+        return redirect("accounts:login")
+    if pending is None:
+        return redirect("accounts:login")
+    form = LoginCodeForm(request.POST or None, request=request, user=pending.user)
+    if request.method == "POST" and form.is_valid():
+        two_factor.pending_login_complete(request, pending, ip=client_ip(request))
+        return redirect(pending.next_url or landing_url(pending.user))
+    return _throttled(render(request, "accounts/login_verify.html", {"form": form}), form)
+
+
+@login_required
+def two_factor_setup(request):
+    user = request.user
+    if user.has_two_factor:
+        disable_form = None if user.two_factor_required else _disable_form(request)
+        return render(request, "accounts/two_factor.html", {"disable_form": disable_form})
+    secret = two_factor.new_secret(request.session)
+    form = TwoFactorEnableForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            two_factor.two_factor_enable(user=user, secret=secret, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            two_factor.mark_verified(request.session)
+            messages.success(request, "Two-factor login is on: after your password, enter a code.")
+            return redirect(landing_url(user))
+    context = {
+        "form": form,
+        "secret": otp.grouped(secret),
+        "uri": otp.provisioning_uri(secret, user.email),
+    }
+    return render(request, "accounts/two_factor.html", context)
+
+
+def _disable_form(request, data=None):
+    return TwoFactorDisableForm(data, request=request, user=request.user)
+
+
+@login_required
+@require_POST
+def two_factor_disable(request):
+    if not request.user.has_two_factor:
+        return redirect("accounts:two_factor")
+    if request.user.two_factor_required:
+        raise PermissionDenied
+    form = _disable_form(request, request.POST)
+    if form.is_valid():
+        two_factor.two_factor_disable(user=request.user)
+        messages.success(request, "Two-factor login is off.")
+        return redirect("accounts:two_factor")
+    return _throttled(render(request, "accounts/two_factor.html", {"disable_form": form}), form)
 
 
 @login_required

@@ -2,10 +2,15 @@ import time
 import zoneinfo
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+
+from accounts.two_factor import VERIFIED_KEY
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -75,3 +80,35 @@ class AbsoluteSessionTimeoutMiddleware:
             if not isinstance(login_at, int) or now - login_at >= settings.SESSION_ABSOLUTE_TIMEOUT:
                 logout(request)
         return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Two-factor login: a session of a user with an authenticator must have passed the code
+    step, and a user whose role requires two-factor login may only set it up until they have."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
+        if user.has_two_factor and not request.session.get(VERIFIED_KEY):
+            # Signed in without the code: before two-factor login was turned on elsewhere.
+            logout(request)
+            messages.info(request, "Your account now asks for a two-factor code: log in again.")
+        elif self.must_enrol(user) and not self.open_before_enrolment(request.path):
+            return redirect("accounts:two_factor")
+        return self.get_response(request)
+
+    @staticmethod
+    def must_enrol(user):
+        return user.two_factor_required and not user.has_two_factor
+
+    @staticmethod
+    def open_before_enrolment(path):
+        """What a user who must set up two-factor login may open before they have."""
+        return path in (
+            reverse("accounts:two_factor"),
+            reverse("accounts:logout"),
+        ) or path.startswith(settings.STATIC_URL)

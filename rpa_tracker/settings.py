@@ -54,6 +54,23 @@ def whole_days(name, values):
     return days
 
 
+# The values of accounts.models.Role (settings cannot import models).
+ROLE_NAMES = ("focal_point", "coordinator", "reviewer", "secretariat", "observer")
+
+
+def role_names(name, values):
+    """Role names from ROLE_NAMES; the single value "none" for none."""
+    if values == ["none"]:
+        return []
+    unknown = [value for value in values if value not in ROLE_NAMES]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name} must be roles from {', '.join(ROLE_NAMES)} separated by commas, "
+            f"or none; not {', '.join(unknown)}"
+        )
+    return values
+
+
 def cron_schedule(name, line):
     """A cron line of five fields (minute hour day-of-month month day-of-week) as a crontab."""
     fields = line.split()
@@ -115,6 +132,7 @@ MIDDLEWARE = [
     "rpa_tracker.middleware.AbsoluteSessionTimeoutMiddleware",
     "rpa_tracker.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rpa_tracker.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -226,6 +244,12 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per e-mail address
 LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
 LOGIN_ATTEMPT_RETENTION_DAYS = env_int("LOGIN_ATTEMPT_RETENTION_DAYS", 90)
+# Roles that must log in with a two-factor code (anyone may choose to); "none" for no role. The
+# embedded default requires none, so that its demo accounts work without an authenticator.
+TWO_FACTOR_REQUIRED_ROLES = role_names(
+    "TWO_FACTOR_REQUIRED_ROLES",
+    env_list("TWO_FACTOR_REQUIRED_ROLES", "" if DEBUG else "reviewer,secretariat"),
+)
 # Links in e-mails are built from this, since mail may be sent outside any request.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 if DEBUG:

@@ -21,6 +21,8 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Tests sign users in with force_login; tests/accounts/test_two_factor.py turns this on.
+TWO_FACTOR_REQUIRED_ROLES = []
 # The live server's request threads close their connection after each request, not when the
 # browser drops its keep-alive connection, which may come after the test database is dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -36,9 +36,10 @@ from tests import factories
 ROLES = ("anonymous", "focal_point", "coordinator", "reviewer", "secretariat", "observer")
 
 # Outcomes: a status code (302 is a redirect anywhere but a login page: a form saved, a link
-# checked), or one of these two redirects.
+# checked), or one of these redirects.
 LOGIN = "302 to log in"  # to the login page, with ?next= the page asked for
 STAFF = "302 to the admin's log in"  # the admin site: staff only
+START = "302 to log in, to start again"  # to the login page with no ?next=
 
 INVITATION_TOKEN = "known-invitation-token-for-the-matrix"
 
@@ -116,8 +117,12 @@ GET_MATRIX = rows([
     ("national:evidence_withdraw",       (W.kh_file,),    LOGIN, 200,   200,   403,   403,   404),
     ("national:evidence_withdraw",       (W.my_file,),    LOGIN, 404,   404,   403,   403,   404),
     ("accounts:login",                   (),              200,   200,   200,   200,   200,   200),
+    # The code step answers only after a right password; without one, it starts again.
+    ("accounts:login_verify",            (),              START, START, START, START, START, START),
     ("accounts:logout",                  (),              405,   405,   405,   405,   405,   405),
     ("accounts:profile",                 (),              LOGIN, 200,   200,   200,   200,   200),
+    ("accounts:two_factor",              (),              LOGIN, 200,   200,   200,   200,   200),
+    ("accounts:two_factor_disable",      (),              LOGIN, 405,   405,   405,   405,   405),
     ("accounts:password_change",         (),              LOGIN, 200,   200,   200,   200,   200),
     ("accounts:password_change_done",    (),              LOGIN, 200,   200,   200,   200,   200),
     ("accounts:password_reset",          (),              200,   200,   200,   200,   200,   200),
@@ -176,7 +181,8 @@ GET_MATRIX = rows([
     ("summaries:preferences",            (),              LOGIN, 200,   200,   200,   200,   200),
     # The admin site is one group: Django protects it; only the secretariat is staff.
     ("admin:index",                      (),              STAFF, STAFF, STAFF, STAFF, 200,   STAFF),
-    ("admin:login",                      (),              200,   200,   200,   200,   302,   200),
+    # Its login page is the site's own (throttled, two-factor): refused to signed-in non-staff.
+    ("admin:login",                      (),              LOGIN, 403,   403,   403,   302,   403),
     ("admin:accounts_user_changelist",   (),              STAFF, STAFF, STAFF, STAFF, 200,   STAFF),
 ])
 # fmt: on
@@ -191,6 +197,7 @@ PUBLIC = {
     "countries:member_state_list",
     "countries:member_state_detail",
     "accounts:login",
+    "accounts:login_verify",
     "accounts:logout",
     "accounts:password_reset",
     "accounts:password_reset_done",
@@ -314,6 +321,8 @@ def outcome(response, asked_for):
     target = urlsplit(response["Location"])
     if target.path == reverse("accounts:login"):
         next_ = parse_qs(target.query).get("next")
+        if next_ is None:
+            return START
         return LOGIN if next_ == [asked_for] else f"log in, then go to {next_}"
     if target.path == reverse("admin:login"):
         return STAFF

@@ -1,0 +1,146 @@
+"""Time-based one-time passwords (RFC 6238) for two-factor login, and how their secrets are kept.
+
+Our own small implementation rather than django-otp: the codes are a few lines of HMAC, and
+keeping the state on the user row means no extra query on every request.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import struct
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.utils.encoding import force_bytes
+
+STEP_SECONDS = 30
+DIGITS = 6
+SECRET_BYTES = 20  # 160 bits, the length RFC 4226 recommends for HMAC-SHA1
+ISSUER = "RPA Tracker"
+
+
+def new_secret():
+    """A fresh random secret in base32, as authenticator apps take it (32 letters and digits)."""
+    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def time_step(at):
+    """The RFC 6238 time step of `at` (seconds since the epoch)."""
+    return int(at // STEP_SECONDS)
+
+
+def hotp(key, counter, *, digits=DIGITS):
+    """RFC 4226: the code for `counter` under `key` (bytes), HMAC-SHA1, dynamic truncation."""
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    number = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(number % 10**digits).zfill(digits)
+
+
+def totp(key, at, *, digits=DIGITS):
+    """RFC 6238: the code at time `at` under `key` (bytes)."""
+    return hotp(key, time_step(at), digits=digits)
+
+
+def key_of(secret):
+    """The key bytes of a base32 secret (spaces and case ignored)."""
+    return base64.b32decode(secret.replace(" ", "").upper())
+
+
+def matching_step(secret, code, *, at, after_step=0, window=1):
+    """The time step within `window` steps of `at` whose code is `code`, or None.
+
+    Steps up to `after_step` are never matched: a code already used cannot be used again.
+    """
+    key = key_of(secret)
+    current = time_step(at)
+    for step in range(max(current - window, after_step + 1), current + window + 1):
+        if hmac.compare_digest(hotp(key, step), code):
+            return step
+    return None
+
+
+def grouped(secret):
+    """The secret in groups of four, easier to type into a phone."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def provisioning_uri(secret, account):
+    """The otpauth:// address authenticator apps read (Key URI Format)."""
+    label = quote(f"{ISSUER}:{account}")
+    query = urlencode(
+        {
+            "secret": secret,
+            "issuer": ISSUER,
+            "algorithm": "SHA1",
+            "digits": DIGITS,
+            "period": STEP_SECONDS,
+        },
+        quote_via=quote,
+    )
+    return f"otpauth://totp/{label}?{query}"
+
+
+# Stored secrets are encrypted with a key derived from SECRET_KEY, so that a copy of the
+# database (a backup, say) does not hand out every user's second factor. Encrypt-then-MAC from
+# the standard library: HMAC-SHA256 as the keystream (counter mode) and as the tag.
+
+SEALED_PREFIX = "v1$"
+NONCE_BYTES = 16
+TAG_BYTES = 32
+
+
+class SecretUnreadable(Exception):
+    """A stored secret was altered, or sealed under a SECRET_KEY no longer configured."""
+
+
+def _keys(secret_key):
+    """Separate keys for encrypting and for signing, both derived from `secret_key`."""
+    master = force_bytes(secret_key)
+    return tuple(
+        hmac.new(master, purpose, hashlib.sha256).digest()
+        for purpose in (b"rpa_tracker.two_factor.encrypt", b"rpa_tracker.two_factor.sign")
+    )
+
+
+def _keystream(key, nonce, length):
+    blocks = (
+        hmac.new(key, nonce + struct.pack(">I", counter), hashlib.sha256).digest()
+        for counter in range(-(-length // 32))
+    )
+    return b"".join(blocks)[:length]
+
+
+def _xor(data, stream):
+    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+
+
+def seal(secret):
+    """`secret` encrypted and authenticated under SECRET_KEY, as text for a CharField."""
+    data = secret.encode()
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    encrypt_key, sign_key = _keys(settings.SECRET_KEY)
+    body = _xor(data, _keystream(encrypt_key, nonce, len(data)))
+    tag = hmac.new(sign_key, nonce + body, hashlib.sha256).digest()
+    return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + body + tag).decode()
+
+
+def unseal(sealed):
+    """The secret `seal` made, under SECRET_KEY or one of SECRET_KEY_FALLBACKS."""
+    if not sealed.startswith(SEALED_PREFIX):
+        raise SecretUnreadable("unknown format")
+    try:
+        raw = base64.b64decode(sealed[len(SEALED_PREFIX) :], altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise SecretUnreadable("not base64") from None
+    if len(raw) <= NONCE_BYTES + TAG_BYTES:
+        raise SecretUnreadable("too short")
+    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    for secret_key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        encrypt_key, sign_key = _keys(secret_key)
+        expected = hmac.new(sign_key, nonce + body, hashlib.sha256).digest()
+        if hmac.compare_digest(tag, expected):
+            return _xor(body, _keystream(encrypt_key, nonce, len(body))).decode()
+    raise SecretUnreadable("the tag does not match any configured SECRET_KEY")
