@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from actions.demo import DemoDataError, load_demo_data
+from reviews.demo import demo_round_create
 
 
 class Command(BaseCommand):
@@ -33,4 +34,6 @@ class Command(BaseCommand):
         except DemoDataError as error:
             raise CommandError(f"Demo data not loaded: {error}") from None
         for line in report.lines():
+            self.stdout.write(line)
+        for line in demo_round_create():
             self.stdout.write(line)
