@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from actions.models import NationalStatus
 
 WIDTH = 640
-LABEL_WIDTH = 190
+LABEL_WIDTH = 230
 ROW_HEIGHT = 26
 BAR_HEIGHT = 18
 FONT_SIZE = 13
@@ -79,7 +79,7 @@ def _fmt(number):
     return f"{round(number):d}" if abs(number - round(number)) < 0.05 else f"{number:.1f}"
 
 
-def _short(text, length=28):
+def _short(text, length=26):
     text = str(text)
     return text if len(text) <= length else text[: length - 1] + "…"
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Max
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from actions.models import NationalStatus
@@ -170,7 +171,7 @@ def plan_dashboard(plan, user, *, now=None):
         "distribution_chart": _distribution_chart(rows, region, accepted),
     }
     if not accepted:
-        activity = queries.monthly_activity(plan, now=now)
+        activity = queries.monthly_activity(plan, now=_activity_end(plan, now))
         links = [_month_links(plan, m.month) if scope.sees_region_rows else {} for m in activity]
         context.update(
             activity=list(zip(activity, links, strict=True)),
@@ -208,6 +209,13 @@ def round_sections(plan, user):
     context["round_changes"] = [(c, report_url(c.current)) for c in changes]
     context["states_with_changes"] = len(changes)
     return context
+
+
+def _activity_end(plan, now=None):
+    """The last month the activity chart shows: this month, or a closed plan's last month."""
+    now = now or timezone.now()
+    last_day = datetime.datetime.combine(plan.last_day, datetime.time(12))
+    return min(now, timezone.make_aware(last_day))
 
 
 def history_url(**filters):

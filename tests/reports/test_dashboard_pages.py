@@ -139,11 +139,11 @@ def test_stale_and_never_updated_counts_per_state(small, reviewer, settings):
     assert row(response, REGION).tally.never_updated == 2
 
 
-def test_activity_trend_counts_this_months_changes(small, reviewer):
+def test_activity_trend_counts_the_months_changes(small, reviewer):
     StatusHistory.objects.create(
         national_status=small.statuses["KH", "1.1"],
         version=2,
-        changed_at=timezone.now(),
+        changed_at=timezone.make_aware(datetime.datetime(2025, 12, 15, 12)),
         changes={"status": ["in_progress", "completed"]},
     )
 
@@ -482,3 +482,10 @@ def test_index_lists_plans_and_visible_states_in_fixed_queries(
         s.code for s in logged_in(focal_point).get(reverse("reports:index")).context["states"]
     ] == ["KH"]
     assert reverse("reports:plan_dashboard", args=[plan_2026.code]) in response.content.decode()
+
+
+def test_a_past_plans_activity_ends_with_its_last_month(small, reviewer):
+    response = dashboard(reviewer, small.plan)  # RPA 2021–2025
+
+    months = [month.month for month, _ in response.context["activity"]]
+    assert (months[0], months[-1]) == (datetime.date(2025, 1, 1), datetime.date(2025, 12, 1))
