@@ -42,7 +42,6 @@ def digest_mails(summaries, users):
     for summary in summaries:
         context = {
             "summary": summary,
-            "figures": summary.figures,
             "link": absolute_url(reverse("summaries:detail", args=[summary.pk])),
             "preferences_link": absolute_url(reverse("summaries:preferences")),
         }
@@ -62,7 +61,7 @@ def digest_mails(summaries, users):
                         key=f"summary:{summary.pk}",
                         subject=subject,
                         template="digest",
-                        context=context,
+                        context={**context, "figures": summary.figures_for(user)},
                         summary=summary,
                     )
                 )

@@ -10,13 +10,34 @@ from django.utils import timezone
 from accounts.models import STATE_ROLES, Role
 from countries.access import scope_national
 
+# Of a summary's figures, those an observer sees whatever data they come from.
+SHARED_FIGURES = ("version", "as_of", "period", "stale_after_days")
+# An observer's figures of a summary made before any report was accepted.
+NO_ACCEPTED_FIGURES = {
+    "states": 0,
+    "pairs": 0,
+    "status_counts": {},
+    "applicable": 0,
+    "completed": 0,
+    "completed_share": None,
+    "average_progress": None,
+    "never_updated": 0,
+    "stale": 0,
+    "focus_areas": [],
+    "change": None,
+    "overdue": None,
+    "stale_items": [],
+    "overdue_items": [],
+    "compliance": None,
+}
+
 
 class ProgressSummaryQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Region summaries for every signed-in user; a state's for those who may see the state.
 
-        Observers see region summaries only: a state's summary is built from its live data,
-        which they may not see.
+        Observers see region summaries only, and in them only the figures from accepted
+        reports (`figures_for`): a state's summary is built from its live data.
         """
         if not (user.is_authenticated and user.is_active):
             return self.none()
@@ -99,6 +120,23 @@ class ProgressSummary(models.Model):
     @property
     def scope_name(self):
         return "ASEAN region" if self.is_regional else str(self.member_state)
+
+    def figures_for(self, user):
+        """The figures `user` may see.
+
+        Observers see figures from accepted reports only, here as on the dashboards: the
+        region's accepted figures, without what only live data tells (items not updated,
+        overdue, the open round).
+        """
+        if user.role != Role.OBSERVER:
+            return self.figures
+        shown = {key: self.figures[key] for key in SHARED_FIGURES if key in self.figures}
+        return {
+            **shown,
+            **NO_ACCEPTED_FIGURES,
+            **self.figures.get("accepted", {}),
+            "accepted_only": True,
+        }
 
     @property
     def is_monthly(self):

@@ -19,7 +19,9 @@ Figures (JSON, `ProgressSummary.figures`), for the scope's reporting states:
         region: states, by_state {report state: n}, late, overdue_reports;
         a state: report_state, submitted_at, days_late, overdue,
     change: None without an earlier final summary, else {since, status_counts, completed_share,
-        average_progress, stale, overdue, focus_areas {number: average progress change}}.
+        average_progress, stale, overdue, focus_areas {number: average progress change}},
+    accepted (a region's only): the same tallies, states, focus_areas and change, from each
+        state's latest accepted report: what observers see (ProgressSummary.figures_for).
 
 A region summary holds aggregates only: nothing in it names a state.
 """
@@ -39,7 +41,7 @@ from reviews.models import CountryReport, ReportingRound
 from reviews.queries import compliance_rows, compliance_summary
 
 from .models import ProgressSummary
-from .queries import plan_figures, stale_cutoff
+from .queries import accepted_plan_figures, plan_figures, stale_cutoff
 
 FIGURES_VERSION = 1
 STALE_ITEMS_KEPT = 50
@@ -160,7 +162,7 @@ def _scopes_condition(scopes):
 def compute_figures(plan, period, *, today, now, states=None):
     """{None: the region's figures, state id: the state's, ...} for `plan` in `period`.
 
-    Eleven queries at most, however many states, items and summaries there are.
+    Fifteen queries at most, however many states, items and summaries there are.
     """
     figures = plan_figures(plan, now=now)
     reporting = [
@@ -170,6 +172,7 @@ def compute_figures(plan, period, *, today, now, states=None):
     overdue_items = _overdue_items(plan, today, figures.reporting_states)
     compliance = _compliance(plan, today)
     previous = _previous_final(plan, period)
+    accepted = _accepted_figures(plan)
     common = {
         "version": FIGURES_VERSION,
         "as_of": now.isoformat(),
@@ -186,6 +189,7 @@ def compute_figures(plan, period, *, today, now, states=None):
         "overdue_items": [],
         "stale_items": [],
         "compliance": compliance and _region_compliance(*compliance, today),
+        "accepted": accepted,
     }
     result = {None: region}
     for state in reporting:
@@ -203,6 +207,9 @@ def compute_figures(plan, period, *, today, now, states=None):
         }
     for scope, values in result.items():
         values["change"] = change_between(values, previous.get(scope))
+    earlier = previous.get(None)
+    earlier_accepted = earlier.figures.get("accepted", {}) if earlier else None
+    accepted["change"] = change_between(accepted, earlier, earlier_accepted)
     return result
 
 
@@ -225,6 +232,16 @@ def _tally_figures(tally):
 
 def _area_figures(area, tally):
     return {"number": area.number, "title": area.title, **_tally_figures(tally)}
+
+
+def _accepted_figures(plan):
+    """The region's figures from each state's latest accepted report (4 queries)."""
+    accepted = accepted_plan_figures(plan)
+    return {
+        **_tally_figures(accepted.overall),
+        "states": len(accepted.reporting_states),
+        "focus_areas": [_area_figures(area, tally) for area, tally in accepted.by_focus_area()],
+    }
 
 
 def _stale_items(plan, now):
@@ -349,11 +366,14 @@ def _difference(new, old):
     return None if new is None or old is None else round(new - old, 1)
 
 
-def change_between(figures, previous):
-    """How `figures` differ from those of the summary `previous` (None: no change to show)."""
+def change_between(figures, previous, old=None):
+    """How `figures` differ from `old`, by default the figures of the summary `previous`
+    (None: no change to show)."""
     if previous is None:
         return None
-    old = previous.figures
+    old = previous.figures if old is None else old
+    if not old:
+        return None
     old_areas = {area["number"]: area for area in old.get("focus_areas", [])}
     return {
         "since": previous.period_start.isoformat(),
@@ -365,7 +385,7 @@ def change_between(figures, previous):
         "completed_share": _difference(figures["completed_share"], old.get("completed_share")),
         "average_progress": _difference(figures["average_progress"], old.get("average_progress")),
         "stale": _difference(figures["stale"], old.get("stale")),
-        "overdue": _difference(figures["overdue"], old.get("overdue")),
+        "overdue": _difference(figures.get("overdue"), old.get("overdue")),
         "focus_areas": {
             str(area["number"]): _difference(
                 area["average_progress"],
@@ -391,13 +411,22 @@ CSV_HEADER = (
 )
 
 
-def csv_rows(summary):
-    """The rows of a summary's CSV download (see CSV_HEADER), from its stored figures."""
-    figures = summary.figures
+def csv_rows(summary, figures):
+    """The rows of a summary's CSV download (see CSV_HEADER): its `figures` as the user may
+    see them (`ProgressSummary.figures_for`)."""
     change = figures.get("change") or {}
     lead = (summary.scope_name, summary.plan.short_title, summary.period_start, summary.period_end)
     status_changes = change.get("status_counts", {})
     rows = [
+        (
+            "Overall",
+            "",
+            "Member states with an accepted report"
+            if figures.get("accepted_only")
+            else "Member states",
+            figures["states"],
+            None,
+        ),
         (
             "Overall",
             "",
@@ -437,17 +466,18 @@ def csv_rows(summary):
             ("Focus area", name, "Completed", area["completed"], None),
             ("Focus area", name, "Completed share (%)", area["completed_share"], None),
         ]
-    rows += [
-        (
-            "Attention",
-            "",
-            f"Not updated for {figures['stale_after_days']} days",
-            figures["stale"],
-            change.get("stale"),
-        ),
-        ("Attention", "", "Never updated", figures["never_updated"], None),
-        ("Attention", "", "Overdue", figures["overdue"], change.get("overdue")),
-    ]
+    if not figures.get("accepted_only"):
+        rows += [
+            (
+                "Attention",
+                "",
+                f"Not updated for {figures['stale_after_days']} days",
+                figures["stale"],
+                change.get("stale"),
+            ),
+            ("Attention", "", "Never updated", figures["never_updated"], None),
+            ("Attention", "", "Overdue", figures["overdue"], change.get("overdue")),
+        ]
     rows += [
         (
             "Not updated",

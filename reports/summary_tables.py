@@ -53,13 +53,9 @@ class SummaryTable(tables.Table):
         order_by=("member_state__name",),
     )
     plan = tables.Column("Plan", accessor="plan__short_title", order_by=("plan__start_year",))
-    average_progress = tables.Column(
-        "Average progress", accessor="figures__average_progress", orderable=False
-    )
-    change = tables.Column(
-        "Change", accessor="figures__change__average_progress", orderable=False, default="—"
-    )
-    stale = tables.Column("Not updated", accessor="figures__stale", orderable=False)
+    average_progress = tables.Column("Average progress", empty_values=(), orderable=False)
+    change = tables.Column("Change", empty_values=(), orderable=False)
+    stale = tables.Column("Not updated", empty_values=(), orderable=False)
     final = tables.Column("", orderable=False)
     download = tables.Column("", empty_values=(), orderable=False)
 
@@ -68,9 +64,10 @@ class SummaryTable(tables.Table):
         per_page = PAGE_SIZE
         empty_text = "No summaries match these filters."
 
-    def __init__(self, data, *, caption, **kwargs):
+    def __init__(self, data, *, caption, user, **kwargs):
         super().__init__(data, **kwargs)
         self.caption = caption
+        self.user = user
 
     def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
         """Page through the rows; a page size from the URL is kept within 1–MAX_PAGE_SIZE."""
@@ -83,11 +80,16 @@ class SummaryTable(tables.Table):
         url = reverse("summaries:detail", args=[record.pk])
         return format_html('<a href="{}">{}</a>', url, record.period_label)
 
-    def render_average_progress(self, value):
-        return percent(value)
+    def render_average_progress(self, record):
+        return percent(record.figures_for(self.user)["average_progress"])
 
-    def render_change(self, value):
-        return signed(value, " points")
+    def render_change(self, record):
+        change = record.figures_for(self.user)["change"] or {}
+        return signed(change.get("average_progress"), " points")
+
+    def render_stale(self, record):
+        figures = record.figures_for(self.user)
+        return "—" if figures.get("accepted_only") else figures["stale"]
 
     def render_final(self, value):
         return "Final" if value else "Provisional: the period is not over"

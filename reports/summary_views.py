@@ -32,7 +32,7 @@ def _visible_summary(user, pk):
 def summary_list(request):
     summaries = ProgressSummary.objects.visible_to(request.user).for_listing()
     filterset = SummaryFilter(request.GET, queryset=summaries, user=request.user)
-    table = SummaryTable(filterset.qs, caption="Progress summaries")
+    table = SummaryTable(filterset.qs, caption="Progress summaries", user=request.user)
     RequestConfig(request).configure(table)
     context = {"filter": filterset, "table": table, "period_kind": settings.SUMMARY_PERIOD}
     return render(request, "summaries/progresssummary_list.html", context)
@@ -42,11 +42,13 @@ def summary_list(request):
 @login_required
 def summary_detail(request, pk):
     summary = _visible_summary(request.user, pk)
-    trend = list(
-        ProgressSummary.objects.of_scope(summary.plan, summary.member_state)
+    figures = summary.figures_for(request.user)
+    trend = [
+        {"summary": item, "figures": item.figures_for(request.user)}
+        for item in ProgressSummary.objects.of_scope(summary.plan, summary.member_state)
         .filter(period_start__lte=summary.period_start)
         .order_by("-period_start")[:TREND_PERIODS]
-    )[::-1]
+    ][::-1]
     state_summaries = []
     if summary.is_regional:
         state_summaries = (
@@ -58,10 +60,10 @@ def summary_detail(request, pk):
         )
     context = {
         "summary": summary,
-        "figures": summary.figures,
+        "figures": figures,
         "trend": trend,
         "state_summaries": state_summaries,
-        **summary_charts(summary, trend),
+        **summary_charts(summary, figures, trend),
     }
     return render(request, "summaries/progresssummary_detail.html", context)
 
@@ -72,7 +74,7 @@ def summary_csv(request, pk):
     summary = _visible_summary(request.user, pk)
     scope = "region" if summary.is_regional else summary.member_state.code.lower()
     name = f"summary-{summary.plan.code}-{scope}-{summary.period_start:%Y-%m-%d}"
-    return csv_response(name, CSV_HEADER, csv_rows(summary))
+    return csv_response(name, CSV_HEADER, csv_rows(summary, summary.figures_for(request.user)))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -87,14 +89,13 @@ def digest_preferences(request):
     return render(request, "summaries/digestpreference_form.html", {"form": form})
 
 
-def summary_charts(summary, trend):
+def summary_charts(summary, figures, trend):
     """The SVG charts of a summary page; the page shows the same numbers in tables."""
-    figures = summary.figures
     areas = figures["focus_areas"]
     rows = [StackedRow("All focus areas", figures["status_counts"])] + [
         StackedRow(f"{area['number']}. {area['title']}", area["status_counts"]) for area in areas
     ]
-    labels = [item.short_period_label for item in trend]
+    labels = [item["summary"].short_period_label for item in trend]
     return {
         "status_chart": stacked_bar_chart(
             rows,
@@ -111,8 +112,8 @@ def summary_charts(summary, trend):
         "trend_chart": trend_chart(
             labels,
             [
-                Series("Average progress", [i.figures.get("average_progress") for i in trend]),
-                Series("Completed share", [i.figures.get("completed_share") for i in trend]),
+                Series("Average progress", [i["figures"]["average_progress"] for i in trend]),
+                Series("Completed share", [i["figures"]["completed_share"] for i in trend]),
             ],
             chart_id="trend-chart",
             title=f"Progress over the last {len(trend)} summaries",

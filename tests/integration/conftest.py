@@ -38,7 +38,6 @@ def redis_broker():
     conf.task_always_eager, conf.broker_url = False, REDIS_URL
     yield client
     conf.task_always_eager, conf.broker_url = saved
-    current_app.pool.force_close_all()
     client.flushdb()
     client.close()
 

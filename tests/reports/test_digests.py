@@ -19,6 +19,7 @@ from reports.summaries import make_progress_summaries
 from tests import factories
 from tests.conftest import service_missing
 
+from . import small_plan
 from .summary_helpers import FINISHED, TODAY, open_small_plan
 
 
@@ -222,3 +223,23 @@ def test_two_runs_at_once_send_each_digest_once(transactional_db, small, people,
     assert errors == []
     assert len(mail.outbox) == 5
     assert len({m.to[0] for m in mail.outbox}) == 5
+
+
+def test_an_observer_who_chose_the_regions_digest_gets_its_accepted_figures(plan_2021):
+    small = open_small_plan(plan_2021)
+    coordinator = factories.make_user(Role.COORDINATOR, small.kh, email="kh.co@example.org")
+    reviewer = factories.make_user(Role.REVIEWER, email="rev@example.org")
+    small_plan.accept_report(
+        small_plan.make_round(small.plan), coordinator=coordinator, reviewer=reviewer
+    )
+    make_progress_summaries(today=TODAY)
+    observer = factories.make_user(Role.OBSERVER, email="obs@example.org")
+    choose(observer, "region", True)
+
+    send_digests(today=TODAY)
+
+    to_observer = next(m for m in mail.outbox if m.to == ["obs@example.org"])
+    to_reviewer = next(m for m in mail.outbox if m.to == ["rev@example.org"])
+    assert "Average progress: 37.5 %" in to_observer.body
+    assert "latest accepted reports of 1 member state" in to_observer.body
+    assert "Average progress: 45 %" in to_reviewer.body

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import Role
 from actions.models import NationalStatus
 from reports import summaries
 from reports.models import ProgressSummary
@@ -18,6 +19,7 @@ from reports.summaries import Period, compute_figures, period_before, period_con
 from tests import factories
 from tests.conftest import service_missing
 
+from . import small_plan
 from .summary_helpers import (
     CURRENT,
     FINISHED,
@@ -164,6 +166,35 @@ def test_no_compliance_when_no_round_is_open(small):
     assert figures_of(small)[None]["compliance"] is None
 
 
+def test_the_region_figures_from_accepted_reports_count_only_states_with_one(small):
+    coordinator = factories.make_user(Role.COORDINATOR, small.kh)
+    reviewer = factories.make_user(Role.REVIEWER)
+    small_plan.accept_report(
+        small_plan.make_round(small.plan), coordinator=coordinator, reviewer=reviewer
+    )
+
+    computed = figures_of(small)
+
+    accepted = computed[None]["accepted"]
+    # Cambodia's accepted snapshot: completed 100, in progress 40, never updated, n/a, 10.
+    assert (accepted["states"], accepted["pairs"], accepted["applicable"]) == (1, 5, 4)
+    assert (accepted["average_progress"], accepted["completed_share"]) == (37.5, 25.0)
+    assert accepted["never_updated"] == 1
+    assert [a["average_progress"] for a in accepted["focus_areas"]] == [46.7, 10.0]
+    assert "accepted" not in computed[small.kh.pk]
+
+
+def test_an_observer_sees_only_the_accepted_figures_of_a_region_summary(small, observer):
+    make_summary(small.plan, None, accepted={"states": 1, "average_progress": 37.5})
+
+    figures = ProgressSummary.objects.get().figures_for(observer)
+
+    assert figures["accepted_only"]
+    assert (figures["states"], figures["average_progress"]) == (1, 37.5)
+    assert figures["stale_items"] == figures["overdue_items"] == []
+    assert figures["compliance"] is figures["overdue"] is None
+
+
 def test_change_since_the_latest_final_summary_of_the_same_scope(small):
     before = period_before(FINISHED.start)
     make_summary(
@@ -195,12 +226,13 @@ def test_figures_take_a_fixed_number_of_queries(small, django_assert_num_queries
     make_summary(small.plan, None, period_before(FINISHED.start))
 
     # States, focus areas, grouped statuses; stale statuses; ended items and their statuses;
-    # the open round, its reports and states; the previous summaries' periods, then rows.
-    with django_assert_num_queries(11):
+    # the open round, its reports and states; the previous summaries' periods, then rows;
+    # accepted submissions, states and focus areas (and their snapshot rows, once any).
+    with django_assert_num_queries(14):
         figures_of(small)
     for code in ("ID", "PH", "TH"):
         factories.make_state(code)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(14):
         assert figures_of(small)[None]["states"] == 5
 
 

@@ -13,6 +13,7 @@ from reports.models import DigestPreference, ProgressSummary
 from reports.summaries import make_progress_summaries, period_before
 from tests import factories
 
+from . import small_plan
 from .summary_helpers import CURRENT, FINISHED, TODAY, make_round, open_small_plan
 
 
@@ -176,7 +177,7 @@ def test_the_trend_runs_over_the_scopes_summaries_oldest_first(small, people):
         reverse("summaries:detail", args=[summary(small, small.kh).pk])
     )
 
-    trend = response.context["trend"]
+    trend = [item["summary"] for item in response.context["trend"]]
     assert [item.period_start for item in trend] == [
         period_before(FINISHED.start - datetime.timedelta(days=7)).start,
         period_before(FINISHED.start).start,
@@ -311,3 +312,49 @@ def test_the_profile_page_links_to_the_digest_preferences(small, people):
     response = client_for(people["reviewer"]).get(reverse("accounts:profile"))
 
     assert reverse("summaries:preferences") in response.content.decode()
+
+
+# --- Observers: figures from accepted reports only -----------------------------------------------
+
+
+@pytest.fixture
+def accepted(plan_2021):
+    """The small plan with Cambodia's report accepted, then summarised."""
+    small = open_small_plan(plan_2021)
+    coordinator = factories.make_user(Role.COORDINATOR, small.kh)
+    reviewer = factories.make_user(Role.REVIEWER)
+    small_plan.accept_report(
+        small_plan.make_round(small.plan), coordinator=coordinator, reviewer=reviewer
+    )
+    make_progress_summaries(today=TODAY)
+    return small
+
+
+def test_an_observer_sees_a_region_summary_from_accepted_reports_only(accepted, observer):
+    response = client_for(observer).get(reverse("summaries:detail", args=[summary(accepted).pk]))
+
+    page = response.content.decode()
+    # Live: 45 % over both states; accepted: Cambodia's report alone, 37.5 %.
+    assert "37.5 %" in page
+    assert "45 %" not in page
+    assert "latest accepted reports only: 1 state had" in page
+    assert "Not updated for" not in page
+    assert response.context["trend"][-1]["figures"]["average_progress"] == 37.5
+
+
+def test_an_observers_csv_holds_the_accepted_figures(accepted, observer):
+    _, body = download(client_for(observer), summary(accepted))
+
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    overall = {row[6]: row[7] for row in rows if row[4] == "Overall"}
+    assert overall["Average progress (%)"] == "37.5"
+    assert overall["Member states with an accepted report"] == "1"
+    assert not [row for row in rows if row[4] in ("Attention", "Reporting")]
+
+
+def test_the_list_shows_an_observer_the_accepted_figures(accepted, observer):
+    response = client_for(observer).get(reverse("summaries:list"))
+
+    page = response.content.decode()
+    assert "37.5 %" in page
+    assert "45 %" not in page
