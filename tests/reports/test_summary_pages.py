@@ -358,3 +358,11 @@ def test_the_list_shows_an_observer_the_accepted_figures(accepted, observer):
     page = response.content.decode()
     assert "37.5 %" in page
     assert "45 %" not in page
+
+
+def test_the_header_links_signed_in_people_to_the_summaries(small, people):
+    response = client_for(people["observer"]).get(reverse("summaries:list"))
+
+    assert f'<a href="{reverse("summaries:list")}" aria-current="page">Summaries</a>' in (
+        response.content.decode()
+    )
