@@ -5,13 +5,13 @@ keeping the state on the user row means no extra query on every request.
 """
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
 import struct
 from urllib.parse import quote, urlencode
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.utils.encoding import force_bytes
 
@@ -84,63 +84,33 @@ def provisioning_uri(secret, account):
 
 
 # Stored secrets are encrypted with a key derived from SECRET_KEY, so that a copy of the
-# database (a backup, say) does not hand out every user's second factor. Encrypt-then-MAC from
-# the standard library: HMAC-SHA256 as the keystream (counter mode) and as the tag.
+# database (a backup, say) does not hand out every user's second factor. Fernet (AES-128-CBC
+# with an HMAC-SHA256 tag) from `cryptography`, rather than cryptography of our own.
 
-SEALED_PREFIX = "v1$"
-NONCE_BYTES = 16
-TAG_BYTES = 32
+SEALED_PREFIX = "f1$"
 
 
 class SecretUnreadable(Exception):
     """A stored secret was altered, or sealed under a SECRET_KEY no longer configured."""
 
 
-def _keys(secret_key):
-    """Separate keys for encrypting and for signing, both derived from `secret_key`."""
-    master = force_bytes(secret_key)
-    return tuple(
-        hmac.new(master, purpose, hashlib.sha256).digest()
-        for purpose in (b"rpa_tracker.two_factor.encrypt", b"rpa_tracker.two_factor.sign")
-    )
-
-
-def _keystream(key, nonce, length):
-    blocks = (
-        hmac.new(key, nonce + struct.pack(">I", counter), hashlib.sha256).digest()
-        for counter in range(-(-length // 32))
-    )
-    return b"".join(blocks)[:length]
-
-
-def _xor(data, stream):
-    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+def _fernet(secret_key):
+    key = hmac.new(force_bytes(secret_key), b"rpa_tracker.two_factor", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def seal(secret):
     """`secret` encrypted and authenticated under SECRET_KEY, as text for a CharField."""
-    data = secret.encode()
-    nonce = secrets.token_bytes(NONCE_BYTES)
-    encrypt_key, sign_key = _keys(settings.SECRET_KEY)
-    body = _xor(data, _keystream(encrypt_key, nonce, len(data)))
-    tag = hmac.new(sign_key, nonce + body, hashlib.sha256).digest()
-    return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + body + tag).decode()
+    return SEALED_PREFIX + _fernet(settings.SECRET_KEY).encrypt(secret.encode()).decode()
 
 
 def unseal(sealed):
     """The secret `seal` made, under SECRET_KEY or one of SECRET_KEY_FALLBACKS."""
     if not sealed.startswith(SEALED_PREFIX):
         raise SecretUnreadable("unknown format")
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     try:
-        raw = base64.b64decode(sealed[len(SEALED_PREFIX) :], altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
-        raise SecretUnreadable("not base64") from None
-    if len(raw) <= NONCE_BYTES + TAG_BYTES:
-        raise SecretUnreadable("too short")
-    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
-    for secret_key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
-        encrypt_key, sign_key = _keys(secret_key)
-        expected = hmac.new(sign_key, nonce + body, hashlib.sha256).digest()
-        if hmac.compare_digest(tag, expected):
-            return _xor(body, _keystream(encrypt_key, nonce, len(body))).decode()
-    raise SecretUnreadable("the tag does not match any configured SECRET_KEY")
+        token = sealed[len(SEALED_PREFIX) :].encode("ascii")
+        return MultiFernet([_fernet(key) for key in keys]).decrypt(token).decode()
+    except (InvalidToken, ValueError):  # ValueError: not base64, or not ASCII
+        raise SecretUnreadable("altered, or sealed under a key no longer configured") from None

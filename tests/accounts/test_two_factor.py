@@ -165,8 +165,8 @@ def test_a_sealed_secret_reads_back_and_does_not_show_it(settings):
         lambda sealed: sealed[:-4] + ("AAAA" if sealed[-4:] != "AAAA" else "BBBB"),
         lambda sealed: sealed[:10] + ("A" if sealed[10] != "A" else "B") + sealed[11:],
         lambda sealed: sealed[:20],
-        lambda sealed: "v2$" + sealed[3:],
-        lambda sealed: sealed + "!",
+        lambda sealed: "v1$" + sealed[3:],
+        lambda sealed: sealed[:3] + "!" + sealed[4:],
     ],
     ids=["tag", "nonce", "truncated", "version", "not base64"],
 )
