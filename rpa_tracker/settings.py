@@ -294,7 +294,13 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     # A web request must never wait long on a broker that is down.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        # A job taken by a worker that died is handed out again after this long (Redis).
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900),
+    }
     CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
