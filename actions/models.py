@@ -539,13 +539,30 @@ class AppendOnlyQuerySet(models.QuerySet):
     """History is kept forever: bulk edits and deletes are refused like single ones."""
 
     def update(self, **kwargs):
-        raise ValueError("History rows are never edited.")
+        raise ValueError(f"{self.model.__name__} rows are never edited.")
 
     def delete(self):
-        raise ValueError("History rows are never deleted.")
+        raise ValueError(f"{self.model.__name__} rows are never deleted.")
 
 
-class StatusHistory(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record written once and kept forever (history, transitions, frozen submissions)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{type(self).__name__} rows are never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} rows are never deleted.")
+
+
+class StatusHistory(AppendOnlyModel):
     """An append-only record of one change to a national status."""
 
     national_status = models.ForeignKey(
@@ -559,8 +576,6 @@ class StatusHistory(models.Model):
     # {"field": [old, new], ...}
     changes = models.JSONField(default=dict)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name_plural = "status history"
         ordering = ["-changed_at", "-version"]
@@ -572,14 +587,6 @@ class StatusHistory(models.Model):
 
     def __str__(self):
         return f"{self.national_status} v{self.version}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("History rows are never edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("History rows are never deleted.")
 
     @property
     def field_changes(self):
@@ -598,7 +605,7 @@ class StatusHistory(models.Model):
         ]
 
 
-class ReferenceChange(models.Model):
+class ReferenceChange(AppendOnlyModel):
     """An append-only record of a change to reference data (plans, focus areas, items, links)."""
 
     class Action(models.TextChoices):
@@ -617,8 +624,6 @@ class ReferenceChange(models.Model):
     # {"field": [old, new], ...}
     changes = models.JSONField(default=dict)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-changed_at", "-id"]
         indexes = [
@@ -628,14 +633,6 @@ class ReferenceChange(models.Model):
 
     def __str__(self):
         return f"{self.object_type} {self.object_key} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("History rows are never edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("History rows are never deleted.")
 
 
 def evidence_upload_to(instance, filename):

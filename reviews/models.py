@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from actions.models import AppendOnlyQuerySet
+from actions.models import AppendOnlyModel, AppendOnlyQuerySet
 
 # Rounds are dated within these bounds: a typo such as 0001 or 9999 is refused.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
@@ -208,7 +208,7 @@ class CountryReport(models.Model):
         return self.state == self.State.ACCEPTED
 
 
-class ReportTransition(models.Model):
+class ReportTransition(AppendOnlyModel):
     """An append-only record of one move of a country report: who, when, why."""
 
     report = models.ForeignKey(CountryReport, on_delete=models.PROTECT, related_name="transitions")
@@ -224,44 +224,27 @@ class ReportTransition(models.Model):
         "Submission", null=True, blank=True, on_delete=models.PROTECT, related_name="transitions"
     )
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self):
         return f"{self.report}: {self.from_state} → {self.to_state}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Transitions are never edited.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValueError("Transitions are never deleted.")
-
-
-class SubmissionQuerySet(models.QuerySet):
+class SubmissionQuerySet(AppendOnlyQuerySet):
     """Submissions are frozen: only their acceptance time is ever set, once."""
-
-    def update(self, **kwargs):
-        raise ValueError("Submissions are never edited.")
-
-    def delete(self):
-        raise ValueError("Submissions are never deleted.")
 
     def mark_accepted(self, at):
         """Set the acceptance time of those not yet accepted; returns how many changed."""
-        return super(SubmissionQuerySet, self.filter(accepted_at__isnull=True)).update(
-            accepted_at=at
-        )
+        # The one write append-only rows allow, past AppendOnlyQuerySet's refusal.
+        return models.QuerySet.update(self.filter(accepted_at__isnull=True), accepted_at=at)
 
     def accepted(self):
         """Submissions whose report is accepted on them now (what observers may see)."""
         return self.filter(accepted_for__isnull=False)
 
 
-class Submission(models.Model):
+class Submission(AppendOnlyModel):
     """One submission of a country report, with the snapshot of what was submitted."""
 
     report = models.ForeignKey(CountryReport, on_delete=models.PROTECT, related_name="submissions")
@@ -289,16 +272,8 @@ class Submission(models.Model):
     def __str__(self):
         return f"{self.report} #{self.number}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Submissions are never edited.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValueError("Submissions are never deleted.")
-
-
-class SubmissionItem(models.Model):
+class SubmissionItem(AppendOnlyModel):
     """One action item of a submission, as the state's status stood when it was submitted."""
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="items")
@@ -323,8 +298,6 @@ class SubmissionItem(models.Model):
     # [{"title", "kind", "url", "file", "review"}, ...] for the evidence current then.
     evidence = models.JSONField(default=list, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["submission", "focus_area_number", "position", "code"]
         constraints = [
@@ -335,14 +308,6 @@ class SubmissionItem(models.Model):
 
     def __str__(self):
         return f"{self.submission} · {self.code}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Submitted snapshots are never edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Submitted snapshots are never deleted.")
 
     @property
     def status_label(self):
