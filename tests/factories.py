@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from actions.models import ActionItem, Body, FocusArea, NationalStatus, Plan, Provenance
+from actions.services import national_status_update
 from countries.models import MemberState
 
 _seq = itertools.count(1)
@@ -87,6 +88,42 @@ def make_status(member_state, action_item, **overrides):
     return NationalStatus.objects.create(
         member_state=member_state, action_item=action_item, **fields
     )
+
+
+def save_status(user, item, version=0, state=None, **values):
+    """Save `item`'s status through the one write path, as `user` edited it from `version`:
+    in progress at 40 % with empty texts, unless `values` say otherwise."""
+    fields = {
+        "status": NationalStatus.Status.IN_PROGRESS,
+        "progress": 40,
+        "narrative": "",
+        "challenges": "",
+        "next_steps": "",
+        "responsible_agency": "",
+    }
+    fields.update(values)
+    return national_status_update(
+        user=user,
+        member_state=state or user.member_state,
+        action_item=item,
+        expected_version=version,
+        **fields,
+    )
+
+
+def status_form_data(version=0, **overrides):
+    """What the status edit form posts: in progress at 40 % with empty texts, from `version`."""
+    data = {
+        "status": "in_progress",
+        "progress": "40",
+        "narrative": "",
+        "challenges": "",
+        "next_steps": "",
+        "responsible_agency": "",
+        "version": str(version),
+    }
+    data.update(overrides)
+    return data
 
 
 def make_user(

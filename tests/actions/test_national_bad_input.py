@@ -22,22 +22,10 @@ def sophea(focal_point):
     return client
 
 
-def form_data(**overrides):
-    data = {
-        "status": "in_progress",
-        "progress": "40",
-        "narrative": "",
-        "challenges": "",
-        "next_steps": "",
-        "responsible_agency": "",
-        "version": "0",
-    }
-    data.update(overrides)
-    return data
-
-
 def post_edit(client, item, **overrides):
-    return client.post(reverse("national:status_edit", args=[item.pk]), form_data(**overrides))
+    return client.post(
+        reverse("national:status_edit", args=[item.pk]), factories.status_form_data(**overrides)
+    )
 
 
 def assert_nothing_written():

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Role
 from actions.forms import NationalStatusForm
 from actions.models import ActionItem, NationalStatus, Plan, StatusHistory
-from actions.services import StatusConflict, national_status_update
+from actions.services import StatusConflict
 from tests import factories
 
 Status = NationalStatus.Status
@@ -25,27 +25,10 @@ def old_item(plan_2021):
     return factories.make_item(factories.make_focus_area(plan_2021), title="Old action")
 
 
-def save(user, item, version=0, state=None, **values):
-    fields = {
-        "status": Status.IN_PROGRESS,
-        "progress": 40,
-        "narrative": "",
-        "challenges": "",
-        "next_steps": "",
-        "responsible_agency": "",
-    }
-    fields.update(values)
-    return national_status_update(
-        user=user,
-        member_state=state or user.member_state,
-        action_item=item,
-        expected_version=version,
-        **fields,
-    )
-
-
 def test_first_save_creates_the_status_and_one_history_row(focal_point, item):
-    status = save(focal_point, item, narrative="Draft law tabled", responsible_agency="CNCC")
+    status = factories.save_status(
+        focal_point, item, narrative="Draft law tabled", responsible_agency="CNCC"
+    )
 
     status.refresh_from_db()
     assert (status.status, status.progress, status.version) == (Status.IN_PROGRESS, 40, 1)
@@ -64,9 +47,11 @@ def test_first_save_creates_the_status_and_one_history_row(focal_point, item):
 
 
 def test_later_save_records_only_the_changed_fields(focal_point, coordinator, item):
-    save(focal_point, item, narrative="Draft law tabled")
+    factories.save_status(focal_point, item, narrative="Draft law tabled")
 
-    status = save(coordinator, item, version=1, progress=60, narrative="Draft law tabled")
+    status = factories.save_status(
+        coordinator, item, version=1, progress=60, narrative="Draft law tabled"
+    )
 
     status.refresh_from_db()
     assert (status.version, status.progress, status.updated_by) == (2, 60, coordinator)
@@ -76,10 +61,10 @@ def test_later_save_records_only_the_changed_fields(focal_point, coordinator, it
 
 
 def test_stale_save_is_a_conflict_and_changes_nothing(focal_point, coordinator, item):
-    save(focal_point, item, narrative="Sophea's text")
+    factories.save_status(focal_point, item, narrative="Sophea's text")
 
     with pytest.raises(StatusConflict) as raised:
-        save(coordinator, item, version=0, narrative="Dara's text")
+        factories.save_status(coordinator, item, version=0, narrative="Dara's text")
 
     assert raised.value.current.version == 1
     assert raised.value.current.updated_by == focal_point
@@ -89,11 +74,11 @@ def test_stale_save_is_a_conflict_and_changes_nothing(focal_point, coordinator, 
 
 
 def test_save_from_an_older_version_of_a_saved_row_is_a_conflict(focal_point, coordinator, item):
-    save(focal_point, item)
-    save(coordinator, item, version=1, progress=50)
+    factories.save_status(focal_point, item)
+    factories.save_status(coordinator, item, version=1, progress=50)
 
     with pytest.raises(StatusConflict):
-        save(focal_point, item, version=1, progress=70)
+        factories.save_status(focal_point, item, version=1, progress=70)
 
     status = NationalStatus.objects.get()
     assert (status.progress, status.version, status.updated_by) == (50, 2, coordinator)
@@ -114,10 +99,10 @@ def record_evidence_change(status, user):
 
 
 def test_a_colleagues_evidence_change_meanwhile_is_no_conflict(focal_point, coordinator, item):
-    status = save(focal_point, item, narrative="Base")
+    status = factories.save_status(focal_point, item, narrative="Base")
     record_evidence_change(status, coordinator)
 
-    saved = save(focal_point, item, version=1, progress=70, narrative="Base")
+    saved = factories.save_status(focal_point, item, version=1, progress=70, narrative="Base")
 
     saved.refresh_from_db()
     assert (saved.progress, saved.version) == (70, 3)
@@ -127,28 +112,28 @@ def test_a_colleagues_evidence_change_meanwhile_is_no_conflict(focal_point, coor
 def test_a_field_change_hidden_behind_an_evidence_change_is_still_a_conflict(
     focal_point, coordinator, item
 ):
-    status = save(focal_point, item)
-    save(coordinator, item, version=1, narrative="Dara's text")
+    status = factories.save_status(focal_point, item)
+    factories.save_status(coordinator, item, version=1, narrative="Dara's text")
     status.refresh_from_db()
     record_evidence_change(status, coordinator)
 
     with pytest.raises(StatusConflict):
-        save(focal_point, item, version=1, progress=90)
+        factories.save_status(focal_point, item, version=1, progress=90)
 
     status.refresh_from_db()
     assert (status.progress, status.narrative, status.version) == (40, "Dara's text", 3)
 
 
 def test_a_gap_in_the_history_counts_as_a_conflict(focal_point, item):
-    status = save(focal_point, item)
+    status = factories.save_status(focal_point, item)
     NationalStatus.objects.filter(pk=status.pk).update(version=2)
 
     with pytest.raises(StatusConflict):
-        save(focal_point, item, version=1, progress=90)
+        factories.save_status(focal_point, item, version=1, progress=90)
 
 
 def test_history_labels_changes_that_are_not_status_fields(focal_point, coordinator, item):
-    status = save(focal_point, item)
+    status = factories.save_status(focal_point, item)
     record_evidence_change(status, coordinator)
 
     assert status.history.get(version=2).field_changes == [
@@ -158,16 +143,16 @@ def test_history_labels_changes_that_are_not_status_fields(focal_point, coordina
 
 def test_save_claiming_a_version_that_does_not_exist_is_a_conflict(focal_point, item):
     with pytest.raises(StatusConflict) as raised:
-        save(focal_point, item, version=7)
+        factories.save_status(focal_point, item, version=7)
 
     assert raised.value.current.version == 0
     assert not NationalStatus.objects.exists()
 
 
 def test_identical_resubmission_from_the_same_version_changes_nothing(focal_point, item):
-    first = save(focal_point, item, narrative="Once")
+    first = factories.save_status(focal_point, item, narrative="Once")
 
-    again = save(focal_point, item, version=0, narrative="Once")
+    again = factories.save_status(focal_point, item, version=0, narrative="Once")
 
     assert again.pk == first.pk
     assert again.version == 1
@@ -175,10 +160,10 @@ def test_identical_resubmission_from_the_same_version_changes_nothing(focal_poin
 
 
 def test_saving_unchanged_values_writes_no_history(focal_point, item):
-    status = save(focal_point, item, narrative="Same")
+    status = factories.save_status(focal_point, item, narrative="Same")
     saved_at = status.updated_at
 
-    save(focal_point, item, version=1, narrative="Same")
+    factories.save_status(focal_point, item, version=1, narrative="Same")
 
     status.refresh_from_db()
     assert (status.version, status.updated_at) == (1, saved_at)
@@ -186,7 +171,7 @@ def test_saving_unchanged_values_writes_no_history(focal_point, item):
 
 
 def test_confirming_the_defaults_of_an_untouched_item_writes_nothing(focal_point, item):
-    result = save(focal_point, item, status=Status.NOT_STARTED, progress=0)
+    result = factories.save_status(focal_point, item, status=Status.NOT_STARTED, progress=0)
 
     assert not result.is_recorded
     assert not NationalStatus.objects.exists()
@@ -205,7 +190,7 @@ def test_confirming_the_defaults_of_an_untouched_item_writes_nothing(focal_point
 )
 def test_progress_must_fit_the_status(focal_point, item, status, progress, message):
     with pytest.raises(ValidationError) as raised:
-        save(focal_point, item, status=status, progress=progress)
+        factories.save_status(focal_point, item, status=status, progress=progress)
 
     assert message in " ".join(raised.value.message_dict["progress"])
     assert not NationalStatus.objects.exists()
@@ -213,8 +198,10 @@ def test_progress_must_fit_the_status(focal_point, item, status, progress, messa
 
 
 def test_progress_rules_that_hold_are_saved(focal_point, item):
-    save(focal_point, item, status=Status.NOT_APPLICABLE, progress=None)
-    status = save(focal_point, item, version=1, status=Status.COMPLETED, progress=100)
+    factories.save_status(focal_point, item, status=Status.NOT_APPLICABLE, progress=None)
+    status = factories.save_status(
+        focal_point, item, version=1, status=Status.COMPLETED, progress=100
+    )
 
     assert (status.status, status.progress) == (Status.COMPLETED, 100)
     assert status.history.get(version=2).changes == {
@@ -225,7 +212,7 @@ def test_progress_rules_that_hold_are_saved(focal_point, item):
 
 def test_status_outside_the_vocabulary_is_refused(focal_point, item):
     with pytest.raises(ValidationError) as raised:
-        save(focal_point, item, status="finished")
+        factories.save_status(focal_point, item, status="finished")
 
     assert "status" in raised.value.message_dict
     assert not NationalStatus.objects.exists()
@@ -234,7 +221,9 @@ def test_status_outside_the_vocabulary_is_refused(focal_point, item):
 def test_text_that_looks_like_a_formula_is_stored_as_typed(focal_point, item):
     typed = '=HYPERLINK("http://x.invalid","click") @SUM(1) +1+1 -2+3 \t=1 \r=1'
 
-    status = save(focal_point, item, narrative=typed, challenges="<script>alert(1)</script>")
+    status = factories.save_status(
+        focal_point, item, narrative=typed, challenges="<script>alert(1)</script>"
+    )
 
     status.refresh_from_db()
     assert status.narrative == typed
@@ -242,14 +231,14 @@ def test_text_that_looks_like_a_formula_is_stored_as_typed(focal_point, item):
 
 
 def test_history_is_written_in_the_same_transaction_as_the_status(focal_point, item, monkeypatch):
-    save(focal_point, item)
+    factories.save_status(focal_point, item)
 
     def fail(**kwargs):
         raise RuntimeError("history write failed")
 
     monkeypatch.setattr(StatusHistory.objects, "create", fail)
     with pytest.raises(RuntimeError):
-        save(focal_point, item, version=1, progress=90)
+        factories.save_status(focal_point, item, version=1, progress=90)
 
     status = NationalStatus.objects.get()
     assert (status.progress, status.version) == (40, 1)
@@ -259,17 +248,17 @@ def test_follow_up_work_is_queued_after_commit_only_when_something_changed(
     focal_point, item, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        save(focal_point, item)
+        factories.save_status(focal_point, item)
     assert len(callbacks) == 1
 
     with django_capture_on_commit_callbacks() as callbacks:
-        save(focal_point, item, version=1)
+        factories.save_status(focal_point, item, version=1)
     assert callbacks == []
 
 
 def test_closed_plan_cannot_be_edited(focal_point, old_item):
     with pytest.raises(PermissionDenied):
-        save(focal_point, old_item)
+        factories.save_status(focal_point, old_item)
 
     assert not NationalStatus.objects.exists()
 
@@ -281,7 +270,7 @@ def test_timor_leste_cannot_edit_an_item_of_the_plan_it_does_not_report_on(timor
     user = factories.make_user(Role.FOCAL_POINT, timor_leste)
 
     with pytest.raises(PermissionDenied):
-        save(user, item)
+        factories.save_status(user, item)
 
     assert not NationalStatus.objects.exists()
 
@@ -289,12 +278,12 @@ def test_timor_leste_cannot_edit_an_item_of_the_plan_it_does_not_report_on(timor
 def test_timor_leste_edits_items_of_the_current_plan(timor_leste, item):
     user = factories.make_user(Role.FOCAL_POINT, timor_leste)
 
-    assert save(user, item).member_state == timor_leste
+    assert factories.save_status(user, item).member_state == timor_leste
 
 
 def test_a_focal_point_cannot_write_another_states_status(other_focal_point, cambodia, item):
     with pytest.raises(PermissionDenied):
-        save(other_focal_point, item, state=cambodia)
+        factories.save_status(other_focal_point, item, state=cambodia)
 
     assert not NationalStatus.objects.exists()
 
@@ -304,7 +293,7 @@ def test_regional_roles_and_observers_cannot_write(request, persona, cambodia, i
     user = request.getfixturevalue(persona)
 
     with pytest.raises(PermissionDenied):
-        save(user, item, state=cambodia)
+        factories.save_status(user, item, state=cambodia)
 
     assert not NationalStatus.objects.exists()
 
@@ -316,8 +305,8 @@ def test_only_the_current_plan_is_editable(focal_point, plan_2026, item):
     later_item = factories.make_item(factories.make_focus_area(later))
 
     with pytest.raises(PermissionDenied):
-        save(focal_point, later_item)
-    assert save(focal_point, item).is_recorded
+        factories.save_status(focal_point, later_item)
+    assert factories.save_status(focal_point, item).is_recorded
 
 
 def test_current_plan_is_the_one_in_force_else_the_newest_draft(plan_2021, plan_2026):
@@ -345,7 +334,9 @@ def test_items_carry_the_states_status_and_what_needs_attention(
         updated_at=long_ago,
     )
     factories.make_status(focal_point.member_state, fresh, status=Status.COMPLETED, progress=100)
-    save(focal_point, item, status=Status.NOT_STARTED, progress=0, narrative="Later")
+    factories.save_status(
+        focal_point, item, status=Status.NOT_STARTED, progress=0, narrative="Later"
+    )
     factories.make_status(other_focal_point.member_state, untouched, progress=0)
 
     items = ActionItem.objects.filter(plan=plan_2026).with_national_status(focal_point.member_state)
@@ -371,35 +362,21 @@ def test_items_carry_the_states_status_and_what_needs_attention(
 # The form: validates and normalises only.
 
 
-def form_data(**overrides):
-    data = {
-        "status": "in_progress",
-        "progress": "40",
-        "narrative": "",
-        "challenges": "",
-        "next_steps": "",
-        "responsible_agency": "",
-        "version": "0",
-    }
-    data.update(overrides)
-    return data
-
-
 @pytest.mark.parametrize("progress", ["-1", "101", "100.5", "NaN", "1e3", "abc", "9" * 5000])
 def test_form_refuses_progress_that_is_not_a_whole_percent(progress):
-    form = NationalStatusForm(data=form_data(progress=progress))
+    form = NationalStatusForm(data=factories.status_form_data(progress=progress))
 
     assert not form.is_valid()
     assert form.errors["progress"]
 
 
 def test_form_explains_why_progress_is_refused():
-    assert NationalStatusForm(data=form_data(progress="100.5")).errors["progress"] == [
-        "Enter progress as a whole number from 0 to 100, without decimals."
-    ]
-    assert NationalStatusForm(data=form_data(progress="-1")).errors["progress"] == [
-        "Progress cannot be below 0."
-    ]
+    assert NationalStatusForm(data=factories.status_form_data(progress="100.5")).errors[
+        "progress"
+    ] == ["Enter progress as a whole number from 0 to 100, without decimals."]
+    assert NationalStatusForm(data=factories.status_form_data(progress="-1")).errors[
+        "progress"
+    ] == ["Progress cannot be below 0."]
 
 
 @pytest.mark.parametrize(
@@ -412,46 +389,48 @@ def test_form_explains_why_progress_is_refused():
     ],
 )
 def test_form_explains_the_status_and_progress_rules(status, progress, message):
-    form = NationalStatusForm(data=form_data(status=status, progress=progress))
+    form = NationalStatusForm(data=factories.status_form_data(status=status, progress=progress))
 
     assert form.errors["progress"] == [message]
 
 
 def test_form_accepts_empty_progress_for_not_applicable():
-    form = NationalStatusForm(data=form_data(status="not_applicable", progress=""))
+    form = NationalStatusForm(data=factories.status_form_data(status="not_applicable", progress=""))
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["progress"] is None
 
 
 def test_form_refuses_a_status_outside_the_vocabulary():
-    form = NationalStatusForm(data=form_data(status="done"))
+    form = NationalStatusForm(data=factories.status_form_data(status="done"))
 
     assert form.errors["status"] == ["Choose one of the statuses listed."]
 
 
 def test_form_refuses_a_nul_byte_with_a_clear_message():
-    form = NationalStatusForm(data=form_data(narrative="before\x00after"))
+    form = NationalStatusForm(data=factories.status_form_data(narrative="before\x00after"))
 
     assert "NUL character" in form.errors["narrative"][0]
 
 
 def test_form_refuses_overlong_text():
-    form = NationalStatusForm(data=form_data(challenges="x" * 20_001))
+    form = NationalStatusForm(data=factories.status_form_data(challenges="x" * 20_001))
 
     assert form.errors["challenges"] == ["Keep this under 20000 characters (it has 20001)."]
 
 
 @pytest.mark.parametrize("version", ["", "abc", "-1"])
 def test_form_refuses_a_damaged_version(version):
-    form = NationalStatusForm(data=form_data(version=version))
+    form = NationalStatusForm(data=factories.status_form_data(version=version))
 
     assert "open the item again" in form.errors["version"][0]
 
 
 def test_form_ignores_fields_that_are_not_its_own():
     form = NationalStatusForm(
-        data=form_data(member_state="1", approved_by="1", updated_by="1", action_item="9")
+        data=factories.status_form_data(
+            member_state="1", approved_by="1", updated_by="1", action_item="9"
+        )
     )
 
     assert form.is_valid()

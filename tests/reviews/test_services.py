@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.models import Role
 from actions import evidence as ev
 from actions.models import Evidence, NationalStatus, StatusHistory
-from actions.services import national_status_update
 from reviews import services
 from reviews.models import (
     Comment,
@@ -193,30 +192,11 @@ def test_a_reviewer_working_from_a_stale_page_cannot_accept_a_returned_report(
 # --- What a submission freezes ---------------------------------------------------------------
 
 
-def update(user, item, version=0, **values):
-    fields = {
-        "status": NationalStatus.Status.IN_PROGRESS,
-        "progress": 40,
-        "narrative": "",
-        "challenges": "",
-        "next_steps": "",
-        "responsible_agency": "",
-    }
-    fields.update(values)
-    return national_status_update(
-        user=user,
-        member_state=user.member_state,
-        action_item=item,
-        expected_version=version,
-        **fields,
-    )
-
-
 def test_a_submission_freezes_every_item_of_the_plan_as_it_stood(
     report, items, coordinator, focal_point, malaysia, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
-    update(
+    factories.save_status(
         focal_point,
         items[0],
         narrative="Draft law sent to parliament.",
@@ -227,9 +207,11 @@ def test_a_submission_freezes_every_item_of_the_plan_as_it_stood(
     ev.evidence_add_link(
         user=focal_point, item=items[0], title="Draft law", url="https://example.org/law"
     )
-    update(focal_point, items[1], status=NationalStatus.Status.NOT_APPLICABLE, progress=None)
+    factories.save_status(
+        focal_point, items[1], status=NationalStatus.Status.NOT_APPLICABLE, progress=None
+    )
     other = factories.make_user(Role.FOCAL_POINT, malaysia)
-    update(other, items[2], status=NationalStatus.Status.COMPLETED, progress=100)
+    factories.save_status(other, items[2], status=NationalStatus.Status.COMPLETED, progress=100)
 
     submission = services.report_submit(user=coordinator, report=report, cover_note="Ready.")
 
@@ -271,10 +253,10 @@ def test_a_submission_freezes_every_item_of_the_plan_as_it_stood(
 def test_edits_after_submitting_do_not_alter_what_was_submitted(
     report, items, coordinator, focal_point, reviewer
 ):
-    update(focal_point, items[0], progress=40, narrative="Before")
+    factories.save_status(focal_point, items[0], progress=40, narrative="Before")
     first = services.report_submit(user=coordinator, report=report)
 
-    update(focal_point, items[0], version=1, progress=90, narrative="After")
+    factories.save_status(focal_point, items[0], version=1, progress=90, narrative="After")
 
     row = first.items.get(action_item=items[0])
     assert (row.progress, row.narrative) == (40, "Before")
@@ -304,7 +286,7 @@ def test_acceptance_locks_the_submission_and_reopening_releases_the_report_only(
     assert (report.state, report.accepted_submission) == (State.RETURNED, None)
     assert accepted.accepted_at is not None  # it was accepted then; the record stays
 
-    update(focal_point, items[0], progress=60)
+    factories.save_status(focal_point, items[0], progress=60)
     second = services.report_submit(user=coordinator, report=report)
     services.report_accept(user=reviewer, report=report)
 
@@ -315,7 +297,7 @@ def test_acceptance_locks_the_submission_and_reopening_releases_the_report_only(
 
 def test_status_editing_does_not_wait_for_a_round(items, focal_point):
     """Editing stays as countries.access.can_edit_status decides: no open round needed."""
-    saved = update(focal_point, items[0], progress=10)
+    saved = factories.save_status(focal_point, items[0], progress=10)
 
     assert saved.progress == 10
 
