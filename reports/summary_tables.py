@@ -16,6 +16,11 @@ MAX_PAGE_SIZE = 100
 REGION = "region"
 
 
+def hidden_header(text):
+    """A column header read by screen readers only."""
+    return format_html('<span class="visually-hidden">{}</span>', text)
+
+
 class SummaryFilter(django_filters.FilterSet):
     """Filters of the summary list; the queryset is already limited to what the user may see."""
 
@@ -56,11 +61,11 @@ class SummaryTable(tables.Table):
     average_progress = tables.Column("Average progress", empty_values=(), orderable=False)
     change = tables.Column("Change", empty_values=(), orderable=False)
     stale = tables.Column("Not updated", empty_values=(), orderable=False)
-    final = tables.Column("", orderable=False)
-    download = tables.Column("", empty_values=(), orderable=False)
+    final = tables.Column(hidden_header("State"), orderable=False)
+    download = tables.Column(hidden_header("Download"), empty_values=(), orderable=False)
 
     class Meta:
-        template_name = "summaries/summary_table.html"
+        template_name = "includes/table.html"
         per_page = PAGE_SIZE
         empty_text = "No summaries match these filters."
 

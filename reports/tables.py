@@ -34,7 +34,7 @@ class ReportTable(tables.Table):
     csv_columns = ()  # (header, function of a record), in order
 
     class Meta:
-        template_name = "reports/table.html"
+        template_name = "includes/table.html"
         per_page = PAGE_SIZE
 
     def __init__(self, data, *, caption="", **kwargs):
