@@ -127,10 +127,6 @@ class Plan(models.Model):
         return self.short_title
 
     @property
-    def first_day(self):
-        return datetime.date(self.start_year, 1, 1)
-
-    @property
     def last_day(self):
         return datetime.date(self.end_year, 12, 31)
 
@@ -376,9 +372,6 @@ class ContinuityLink(models.Model):
 
 
 class NationalStatusQuerySet(models.QuerySet):
-    def for_state(self, member_state):
-        return self.filter(member_state=member_state)
-
     def for_page(self):
         """What a status page shows about the row itself."""
         return self.select_related("updated_by")

@@ -153,11 +153,6 @@ class ReportingRound(models.Model):
                     )
 
 
-class CountryReportQuerySet(models.QuerySet):
-    def for_state(self, member_state):
-        return self.filter(member_state=member_state)
-
-
 class CountryReport(models.Model):
     """One member state's report in one round."""
 
@@ -178,8 +173,6 @@ class CountryReport(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
-
-    objects = CountryReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["round", "member_state__name"]
