@@ -14,9 +14,16 @@ from .conftest import INVITATIONS_URL, link_in, logged_in_user_id
 NEW_PASSWORD = "a long new passphrase 7"
 
 
-def invite(client, capture, **data):
-    with capture(execute=True):
-        return client.post(INVITATIONS_URL, data)
+@pytest.fixture
+def invite_as(client, django_capture_on_commit_callbacks):
+    """Post the invitation form as `user`; the e-mail that leaves after commit is sent."""
+
+    def invite(user, **data):
+        client.force_login(user)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(INVITATIONS_URL, data)
+
+    return invite
 
 
 def accept(link, name="Nok", password=NEW_PASSWORD, client=None):
@@ -37,13 +44,9 @@ def sent_invitation(secretariat):
 
 
 def test_secretariat_invites_a_reviewer_who_sets_a_password_and_is_logged_in(
-    client, secretariat, django_capture_on_commit_callbacks
+    invite_as, secretariat
 ):
-    client.force_login(secretariat)
-
-    response = invite(
-        client, django_capture_on_commit_callbacks, email="Nok@Example.org", role="reviewer"
-    )
+    response = invite_as(secretariat, email="Nok@Example.org", role="reviewer")
 
     assert response.status_code == 302
     (message,) = mail.outbox
@@ -133,13 +136,10 @@ def test_invitation_expiry_follows_the_setting(secretariat, settings):
 
 
 def test_coordinator_invites_focal_point_of_own_state_whatever_the_post_says(
-    client, coordinator, malaysia, django_capture_on_commit_callbacks
+    invite_as, coordinator, malaysia
 ):
-    client.force_login(coordinator)
-
-    response = invite(
-        client,
-        django_capture_on_commit_callbacks,
+    response = invite_as(
+        coordinator,
         email="vibol@example.org",
         role="focal_point",
         member_state=malaysia.pk,
@@ -157,12 +157,8 @@ def test_coordinator_invites_focal_point_of_own_state_whatever_the_post_says(
 
 
 @pytest.mark.parametrize("role", ["reviewer", "coordinator", "secretariat", "observer"])
-def test_coordinator_cannot_invite_other_roles(
-    client, coordinator, role, django_capture_on_commit_callbacks
-):
-    client.force_login(coordinator)
-
-    response = invite(client, django_capture_on_commit_callbacks, email="x@example.org", role=role)
+def test_coordinator_cannot_invite_other_roles(invite_as, coordinator, role):
+    response = invite_as(coordinator, email="x@example.org", role=role)
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -208,26 +204,17 @@ def test_anonymous_is_sent_to_log_in(client, db):
     assert response.url == f"/accounts/login/?next={INVITATIONS_URL}"
 
 
-def test_state_roles_need_a_state(client, secretariat, django_capture_on_commit_callbacks):
-    client.force_login(secretariat)
-
-    response = invite(
-        client, django_capture_on_commit_callbacks, email="x@example.org", role="focal_point"
-    )
+def test_state_roles_need_a_state(invite_as, secretariat):
+    response = invite_as(secretariat, email="x@example.org", role="focal_point")
 
     assert response.status_code == 200
     assert "need a state" in response.content.decode()
     assert not Invitation.objects.exists()
 
 
-def test_other_roles_must_not_have_a_state(
-    client, secretariat, cambodia, django_capture_on_commit_callbacks
-):
-    client.force_login(secretariat)
-
-    response = invite(
-        client,
-        django_capture_on_commit_callbacks,
+def test_other_roles_must_not_have_a_state(invite_as, secretariat, cambodia):
+    response = invite_as(
+        secretariat,
         email="x@example.org",
         role="reviewer",
         member_state=cambodia.pk,
@@ -238,14 +225,8 @@ def test_other_roles_must_not_have_a_state(
     assert not Invitation.objects.exists()
 
 
-def test_existing_users_cannot_be_invited(
-    client, secretariat, reviewer, django_capture_on_commit_callbacks
-):
-    client.force_login(secretariat)
-
-    response = invite(
-        client, django_capture_on_commit_callbacks, email="MARIA@example.org", role="observer"
-    )
+def test_existing_users_cannot_be_invited(invite_as, secretariat, reviewer):
+    response = invite_as(secretariat, email="MARIA@example.org", role="observer")
 
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
@@ -302,14 +283,8 @@ def test_a_megabyte_name_is_a_form_error(sent_invitation):
     assert invitation.accepted_at is None
 
 
-def test_nul_byte_in_invited_email_is_a_form_error(
-    client, secretariat, django_capture_on_commit_callbacks
-):
-    client.force_login(secretariat)
-
-    response = invite(
-        client, django_capture_on_commit_callbacks, email="x\x00@example.org", role="observer"
-    )
+def test_nul_byte_in_invited_email_is_a_form_error(invite_as, secretariat):
+    response = invite_as(secretariat, email="x\x00@example.org", role="observer")
 
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
@@ -337,7 +312,7 @@ def test_accepting_without_csrf_token_is_forbidden(sent_invitation):
     assert not User.objects.filter(email="nok@example.org").exists()
 
 
-def test_inviter_can_revoke(client, coordinator, django_capture_on_commit_callbacks):
+def test_inviter_can_revoke(client, coordinator):
     invitation = services.invitation_create(
         invited_by=coordinator, email="vibol@example.org", role=Role.FOCAL_POINT
     )
