@@ -2,17 +2,15 @@
 
 import django_filters
 import django_tables2 as tables
-from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.html import format_html
 
 from actions.models import Plan
 from countries.access import visible_states
 
+from .tables import PagedTable
 from .templatetags.summaries import percent, signed
 
-PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
 REGION = "region"
 
 
@@ -45,7 +43,7 @@ class SummaryFilter(django_filters.FilterSet):
         return queryset.filter(member_state__code=value)
 
 
-class SummaryTable(tables.Table):
+class SummaryTable(PagedTable):
     """Progress summaries, newest period first."""
 
     period = tables.Column(
@@ -64,22 +62,12 @@ class SummaryTable(tables.Table):
     final = tables.Column(hidden_header("State"), orderable=False)
     download = tables.Column(hidden_header("Download"), empty_values=(), orderable=False)
 
-    class Meta:
-        template_name = "includes/table.html"
-        per_page = PAGE_SIZE
+    class Meta(PagedTable.Meta):
         empty_text = "No summaries match these filters."
 
     def __init__(self, data, *, caption, user, **kwargs):
-        super().__init__(data, **kwargs)
-        self.caption = caption
+        super().__init__(data, caption=caption, **kwargs)
         self.user = user
-
-    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
-        """Page through the rows; a page size from the URL is kept within 1–MAX_PAGE_SIZE."""
-        if per_page is None or per_page < 1:
-            per_page = PAGE_SIZE
-        per_page = min(per_page, MAX_PAGE_SIZE)
-        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
     def render_period(self, record):
         url = reverse("summaries:detail", args=[record.pk])

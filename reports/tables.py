@@ -28,10 +28,8 @@ def status_url(state_code, item_id):
     return reverse("national:state_status_detail", args=[state_code, item_id])
 
 
-class ReportTable(tables.Table):
-    """Common paging (size capped) and the CSV interface of the report tables."""
-
-    csv_columns = ()  # (header, function of a record), in order
+class PagedTable(tables.Table):
+    """A captioned table (templates/includes/table.html) whose page size is capped."""
 
     class Meta:
         template_name = "includes/table.html"
@@ -47,6 +45,12 @@ class ReportTable(tables.Table):
             per_page = PAGE_SIZE
         per_page = min(per_page, MAX_PAGE_SIZE)
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+
+class ReportTable(PagedTable):
+    """The report tables: paged, with their CSV columns."""
+
+    csv_columns = ()  # (header, function of a record), in order
 
     @classmethod
     def csv_header(cls):
@@ -110,7 +114,7 @@ class StatusTable(ReportTable):
         ("version", lambda r: r.status_version),
     )
 
-    class Meta(ReportTable.Meta):
+    class Meta(PagedTable.Meta):
         order_by = ("state", "code")
         empty_text = "No statuses match these filters."
 
@@ -139,6 +143,36 @@ class StatusTable(ReportTable):
         return record.updated_by_name or record.updated_by_email or "—"
 
 
+def _name(user):
+    return user and (user.name or user.email)
+
+
+def _state_and_item_columns(*then):
+    """The state and item number columns of rows hanging off a national status, each sorted
+    with the tie-breakers `then`."""
+    state = tables.Column(
+        "State",
+        accessor="national_status__member_state__name",
+        order_by=("national_status__member_state__name", *then),
+    )
+    code = tables.Column(
+        "No.",
+        accessor="national_status__action_item__code",
+        order_by=("national_status__action_item__position", *then),
+    )
+    return state, code
+
+
+# The first CSV columns of rows hanging off a national status (history, evidence).
+STATUS_ITEM_CSV_COLUMNS = (
+    ("member_state_code", lambda r: r.national_status.member_state.code),
+    ("member_state", lambda r: r.national_status.member_state.name),
+    ("plan", lambda r: r.national_status.action_item.plan.code),
+    ("item_code", lambda r: r.national_status.action_item.code),
+    ("item_title", lambda r: r.national_status.action_item.title),
+)
+
+
 def _changes_summary(record):
     return "; ".join(f"{label}: {old} → {new}" for label, old, new in record.field_changes)
 
@@ -156,16 +190,7 @@ def _old_new(field):
 class HistoryTable(ReportTable):
     """Status history rows (newest first), with their state, item and author."""
 
-    state = tables.Column(
-        "State",
-        accessor="national_status__member_state__name",
-        order_by=("national_status__member_state__name", "-changed_at", "-pk"),
-    )
-    code = tables.Column(
-        "No.",
-        accessor="national_status__action_item__code",
-        order_by=("national_status__action_item__position", "-changed_at", "-pk"),
-    )
+    state, code = _state_and_item_columns("-changed_at", "-pk")
     title = tables.Column("Action", accessor="national_status__action_item__title", orderable=False)
     version = tables.Column(
         "Version", attrs={"td": {"class": "num"}}, order_by=("version", "-changed_at", "-pk")
@@ -175,19 +200,15 @@ class HistoryTable(ReportTable):
     changes = tables.Column("Changes", empty_values=(), orderable=False)
 
     csv_columns = (
-        ("member_state_code", lambda r: r.national_status.member_state.code),
-        ("member_state", lambda r: r.national_status.member_state.name),
-        ("plan", lambda r: r.national_status.action_item.plan.code),
-        ("item_code", lambda r: r.national_status.action_item.code),
-        ("item_title", lambda r: r.national_status.action_item.title),
+        *STATUS_ITEM_CSV_COLUMNS,
         ("version", lambda r: r.version),
         ("changed_at", lambda r: r.changed_at),
-        ("changed_by", lambda r: r.changed_by and (r.changed_by.name or r.changed_by.email)),
+        ("changed_by", lambda r: _name(r.changed_by)),
         ("changed_fields", lambda r: " ".join(sorted(r.changes))),
         *(column for field in NationalStatus.TRACKED_FIELDS for column in _old_new(field)),
     )
 
-    class Meta(ReportTable.Meta):
+    class Meta(PagedTable.Meta):
         order_by = ("-changed_at",)
         empty_text = "No changes match these filters."
 
@@ -205,8 +226,7 @@ class HistoryTable(ReportTable):
         return _when(value)
 
     def render_changed_by(self, record):
-        user = record.changed_by
-        return (user.name or user.email) if user else "—"
+        return _name(record.changed_by) or "—"
 
     def render_changes(self, record):
         return truncatechars(_changes_summary(record), SHORT_TEXT * 2) or "—"
@@ -215,16 +235,7 @@ class HistoryTable(ReportTable):
 class EvidenceTable(ReportTable):
     """Evidence links and files, with their state, item and review."""
 
-    state = tables.Column(
-        "State",
-        accessor="national_status__member_state__name",
-        order_by=("national_status__member_state__name", "added_at", "pk"),
-    )
-    code = tables.Column(
-        "No.",
-        accessor="national_status__action_item__code",
-        order_by=("national_status__action_item__position", "added_at", "pk"),
-    )
+    state, code = _state_and_item_columns("added_at", "pk")
     title = tables.Column("Evidence", order_by=("title", "pk"))
     kind = tables.Column("Kind", order_by=("kind", "added_at", "pk"))
     review = tables.Column("Review", order_by=("review", "added_at", "pk"))
@@ -232,11 +243,7 @@ class EvidenceTable(ReportTable):
     withdrawn_at = tables.Column("Withdrawn", default="—", order_by=("withdrawn_at", "pk"))
 
     csv_columns = (
-        ("member_state_code", lambda r: r.national_status.member_state.code),
-        ("member_state", lambda r: r.national_status.member_state.name),
-        ("plan", lambda r: r.national_status.action_item.plan.code),
-        ("item_code", lambda r: r.national_status.action_item.code),
-        ("item_title", lambda r: r.national_status.action_item.title),
+        *STATUS_ITEM_CSV_COLUMNS,
         ("evidence_id", lambda r: r.pk),
         ("kind", lambda r: r.kind),
         ("title", lambda r: r.title),
@@ -245,15 +252,15 @@ class EvidenceTable(ReportTable):
         ("content_type", lambda r: r.content_type),
         ("size", lambda r: r.size),
         ("added_at", lambda r: r.added_at),
-        ("added_by", lambda r: r.added_by and (r.added_by.name or r.added_by.email)),
+        ("added_by", lambda r: _name(r.added_by)),
         ("review", lambda r: r.review),
         ("review_comment", lambda r: r.review_comment),
         ("reviewed_at", lambda r: r.reviewed_at),
-        ("reviewed_by", lambda r: r.reviewed_by and (r.reviewed_by.name or r.reviewed_by.email)),
+        ("reviewed_by", lambda r: _name(r.reviewed_by)),
         ("withdrawn_at", lambda r: r.withdrawn_at),
     )
 
-    class Meta(ReportTable.Meta):
+    class Meta(PagedTable.Meta):
         order_by = ("-added_at",)
         empty_text = "No evidence matches these filters."
 
