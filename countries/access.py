@@ -67,8 +67,9 @@ def has_national_access(user) -> bool:
 def can_edit_status(user, member_state, plan) -> bool:
     """Whether `user` may change `member_state`'s statuses on `plan` now.
 
-    The one check every status write and every edit link goes through; reporting rounds
-    (issue 4) narrow it further here.
+    The one check every status write and every edit link goes through. It does not wait for
+    an open reporting round: a submission freezes its own snapshot, so the live status can
+    stay editable all year.
     """
     if member_state is None or editable_state(user) != member_state:
         return False
