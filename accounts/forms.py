@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from countries.models import MemberState
@@ -198,6 +198,30 @@ class AcceptInvitationForm(ServiceErrorsMixin, forms.Form):
         return self.cleaned_data
 
 
+class ThrottledPasswordChangeForm(ThrottleMixin, PasswordChangeForm):
+    """Django's password change, with the old password checked through the login throttle."""
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        checked = services.password_attempt(
+            user=self.user, password=old_password, ip=client_ip(self.request)
+        )
+        self.raise_if_throttled(checked)
+        if checked.user is None:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
+
+    @property
+    def is_throttled(self):
+        return self.has_error("old_password", code="throttled")
+
+
 class ProfileForm(forms.ModelForm):
     """What a user may change about themselves; role and state are not among it."""
 
@@ -244,10 +268,13 @@ class TwoFactorDisableForm(ThrottleMixin, forms.Form):
         code = self.cleaned_data.get("code")
         if not password or not code:
             return self.cleaned_data
-        if not self.user.check_password(password):
+        ip = client_ip(self.request)
+        checked = services.password_attempt(user=self.user, password=password, ip=ip)
+        self.raise_if_throttled(checked)
+        if checked.user is None:
             self.add_error("password", "Your password is not correct.")
             return self.cleaned_data
-        result = two_factor.code_attempt(user=self.user, code=code, ip=client_ip(self.request))
+        result = two_factor.code_attempt(user=self.user, code=code, ip=ip)
         self.raise_if_throttled(result)
         if result.user is None:
             self.add_error("code", "That code is not correct, or was used already.")

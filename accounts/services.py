@@ -224,6 +224,27 @@ def login_attempt(*, request, email, password, ip):
     return LoginResult(user=user)
 
 
+def password_attempt(*, user, password, ip):
+    """Check the login throttle, then the password a signed-in user is asked again before a
+    change to their account: a wrong one counts like a wrong password at login, so that a
+    session left open is no way to guess it."""
+    wait = login_wait(email=user.email, ip=ip)
+    if wait:
+        LoginAttempt.objects.create(email=user.email, ip=ip, outcome=LoginAttempt.Outcome.THROTTLED)
+        security_log.warning(
+            "password check throttled email=%r ip=%s wait_seconds=%d",
+            user.email,
+            ip,
+            wait.total_seconds(),
+        )
+        return LoginResult(wait=wait)
+    if not user.check_password(password):
+        LoginAttempt.objects.create(email=user.email, ip=ip, outcome=LoginAttempt.Outcome.FAILED)
+        security_log.warning("password check failed email=%r ip=%s", user.email, ip)
+        return LoginResult()
+    return LoginResult(user=user)
+
+
 def login_attempts_prune(*, now=None):
     """Delete attempts older than the retention period; returns how many went."""
     now = now or timezone.now()

@@ -14,7 +14,7 @@ urlpatterns = [
     path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(
+        views.PasswordChangeView.as_view(
             template_name="accounts/password_change_form.html",
             success_url=reverse_lazy("accounts:password_change_done"),
         ),

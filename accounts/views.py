@@ -22,6 +22,7 @@ from .forms import (
     LoginCodeForm,
     LoginForm,
     ProfileForm,
+    ThrottledPasswordChangeForm,
     TwoFactorDisableForm,
     TwoFactorEnableForm,
     client_ip,
@@ -65,6 +66,16 @@ class LoginView(auth_views.LoginView):
             context["demo_accounts"] = User.objects.demo()
             context["demo_password"] = getattr(settings, "DEMO_PASSWORD", "")
         return context
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        return _throttled(super().form_invalid(form), form)
 
 
 def admin_login(request, extra_context=None):

@@ -1,6 +1,7 @@
 from django.core import mail
 from django.test import Client
 
+from accounts.models import LoginAttempt
 from tests.conftest import PASSWORD
 
 from .conftest import link_in, log_in, logged_in_user_id
@@ -72,6 +73,22 @@ def test_password_change_needs_the_old_password(client, reviewer):
     reviewer.refresh_from_db()
     assert reviewer.check_password(NEW_PASSWORD)
     assert logged_in_user_id(client) == str(reviewer.pk)
+
+
+def test_wrong_old_passwords_are_recorded_and_throttled(client, reviewer):
+    client.force_login(reviewer)
+    change = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for _ in range(5):
+        client.post(CHANGE_URL, {"old_password": "a guess", **change})
+
+    response = client.post(CHANGE_URL, {"old_password": PASSWORD, **change})
+
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+    reviewer.refresh_from_db()
+    assert reviewer.check_password(PASSWORD)
+    failed = LoginAttempt.objects.filter(email=reviewer.email, outcome=LoginAttempt.Outcome.FAILED)
+    assert failed.count() == 5
 
 
 def test_password_change_needs_login(client, db):

@@ -658,6 +658,24 @@ def test_wrong_codes_to_turn_it_off_are_throttled(client, reviewer, maria_secret
     assert reviewer.has_two_factor
 
 
+def test_wrong_passwords_to_turn_it_off_are_recorded_and_throttled(
+    client, reviewer, maria_secret, clock
+):
+    signed_in_with_code(client, reviewer)
+    for _ in range(5):
+        client.post(DISABLE_URL, {"password": "a guess", "code": code_for(maria_secret, clock)})
+
+    response = client.post(
+        DISABLE_URL, {"password": PASSWORD, "code": code_for(maria_secret, clock)}
+    )
+
+    assert response.status_code == 429
+    reviewer.refresh_from_db()
+    assert reviewer.has_two_factor
+    failed = LoginAttempt.objects.filter(email=MARIA, outcome=LoginAttempt.Outcome.FAILED)
+    assert failed.count() == 5
+
+
 def test_a_required_role_cannot_turn_it_off(client, reviewer, maria_secret, clock, required):
     signed_in_with_code(client, reviewer)
 
