@@ -130,9 +130,9 @@ class StatusFilter(ReportFilter):
         return self.form.cleaned_data.get(name) or None
 
 
-class HistoryFilter(ReportFilter):
-    """Filters of status history rows."""
-
+def _status_item_filters():
+    """Plan, state and focus-area filters of rows hanging off a national status (history,
+    evidence); made per filter set so each lists them first, in this order."""
     plan = django_filters.ChoiceFilter(
         label="Plan", empty_label="All plans", field_name="national_status__action_item__plan__code"
     )
@@ -147,6 +147,13 @@ class HistoryFilter(ReportFilter):
         min_value=1,
         max_value=999,
     )
+    return plan, state, focus_area
+
+
+class HistoryFilter(ReportFilter):
+    """Filters of status history rows."""
+
+    plan, state, focus_area = _status_item_filters()
     field = django_filters.ChoiceFilter(
         label="Changed field",
         choices=[(f, NationalStatus.field_label(f)) for f in NationalStatus.TRACKED_FIELDS],
@@ -187,20 +194,7 @@ class HistoryFilter(ReportFilter):
 class EvidenceFilter(ReportFilter):
     """Filters of evidence links and files."""
 
-    plan = django_filters.ChoiceFilter(
-        label="Plan", empty_label="All plans", field_name="national_status__action_item__plan__code"
-    )
-    state = django_filters.ChoiceFilter(
-        label="Member state",
-        empty_label="All member states",
-        field_name="national_status__member_state__code",
-    )
-    focus_area = WholeNumberFilter(
-        label="Focus area number",
-        field_name="national_status__action_item__focus_area__number",
-        min_value=1,
-        max_value=999,
-    )
+    plan, state, focus_area = _status_item_filters()
     review = django_filters.ChoiceFilter(
         label="Review", choices=Evidence.Review.choices, empty_label="Any review"
     )
