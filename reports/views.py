@@ -25,6 +25,8 @@ from .tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTab
 
 RECENT_CHANGES = 10
 NOT_FILTERS = ("page", "per_page")
+# The path from a history or evidence row to its member state, for `scope_national`.
+_STATUS_STATE = "national_status__member_state"
 
 
 def _filter_query(request):
@@ -82,7 +84,7 @@ def state_profile(request, code):
     context = {"state": state, "plan": plan, "plans": plans, "reports": False}
     context["stale_days"] = settings.STALE_AFTER_DAYS
     if plan is not None and state.reports_in(plan):
-        history = scope_national(StatusHistory.objects.all(), request.user, _HISTORY_STATE)
+        history = scope_national(StatusHistory.objects.all(), request.user, _STATUS_STATE)
         context.update(
             dashboards.state_profile(plan, state),
             reports=True,
@@ -94,9 +96,6 @@ def state_profile(request, code):
             ).select_related("national_status__action_item", "changed_by")[:RECENT_CHANGES],
         )
     return render(request, "reports/state_profile.html", context)
-
-
-_HISTORY_STATE = "national_status__member_state"
 
 
 @require_safe
@@ -144,15 +143,22 @@ def _status_table(request):
     return table, filterset, plan
 
 
+def _table_page(request, template, table, filterset, csv_name, **context):
+    """A report table's page: the table paged and sorted from the URL, its filters, its CSV."""
+    if table is not None:
+        RequestConfig(request).configure(table)
+    context.update(table=table, filter=filterset, csv_name=csv_name)
+    context["filter_query"] = _filter_query(request)
+    return render(request, template, context)
+
+
 @require_safe
 @login_required
 def status_list(request):
     table, filterset, plan = _status_table(request)
-    if table is not None:
-        RequestConfig(request).configure(table)
-    context = {"table": table, "filter": filterset, "plan": plan}
-    context.update(filter_query=_filter_query(request), csv_name="reports:statuses_csv")
-    return render(request, "reports/status_list.html", context)
+    return _table_page(
+        request, "reports/status_list.html", table, filterset, "reports:statuses_csv", plan=plan
+    )
 
 
 @require_safe
@@ -170,29 +176,33 @@ def _table_csv(request, table, name):
     return csv_response(name, table.csv_header(), (table.csv_row(r) for r in records))
 
 
+def _status_rows_table(request, rows, filter_class, table_class, caption):
+    """A table of the history or evidence `rows` the user may see, filtered from the URL."""
+    filterset = filter_class(
+        request.GET,
+        queryset=scope_national(rows, request.user, _STATUS_STATE),
+        plans=Plan.objects.order_by("start_year"),
+        states=visible_states(request.user).order_by("name"),
+    )
+    return table_class(filterset.qs, caption=caption), filterset
+
+
 def _history_table(request):
     rows = StatusHistory.objects.select_related(
         "national_status__member_state",
         "national_status__action_item__plan",
         "changed_by",
     )
-    filterset = HistoryFilter(
-        request.GET,
-        queryset=scope_national(rows, request.user, _HISTORY_STATE),
-        plans=Plan.objects.order_by("start_year"),
-        states=visible_states(request.user).order_by("name"),
-    )
-    return HistoryTable(filterset.qs, caption="Status history"), filterset
+    return _status_rows_table(request, rows, HistoryFilter, HistoryTable, "Status history")
 
 
 @require_safe
 @login_required
 def history_list(request):
     table, filterset = _history_table(request)
-    RequestConfig(request).configure(table)
-    context = {"table": table, "filter": filterset, "filter_query": _filter_query(request)}
-    context["csv_name"] = "reports:history_csv"
-    return render(request, "reports/history_list.html", context)
+    return _table_page(
+        request, "reports/history_list.html", table, filterset, "reports:history_csv"
+    )
 
 
 @require_safe
@@ -209,23 +219,16 @@ def _evidence_table(request):
         "added_by",
         "reviewed_by",
     )
-    filterset = EvidenceFilter(
-        request.GET,
-        queryset=scope_national(rows, request.user, "national_status__member_state"),
-        plans=Plan.objects.order_by("start_year"),
-        states=visible_states(request.user).order_by("name"),
-    )
-    return EvidenceTable(filterset.qs, caption="Evidence"), filterset
+    return _status_rows_table(request, rows, EvidenceFilter, EvidenceTable, "Evidence")
 
 
 @require_safe
 @login_required
 def evidence_list(request):
     table, filterset = _evidence_table(request)
-    RequestConfig(request).configure(table)
-    context = {"table": table, "filter": filterset, "filter_query": _filter_query(request)}
-    context["csv_name"] = "reports:evidence_csv"
-    return render(request, "reports/evidence_list.html", context)
+    return _table_page(
+        request, "reports/evidence_list.html", table, filterset, "reports:evidence_csv"
+    )
 
 
 @require_safe
