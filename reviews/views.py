@@ -135,60 +135,44 @@ def _transition(request, round_id, code, *, form_class, key, act, done):
     return redirect(_report_url(reporting_round, state))
 
 
-@login_required
-@require_POST
-def report_submit(request, round_id, code):
-    return _transition(
-        request,
-        round_id,
-        code,
-        form_class=SubmitForm,
-        key="submit",
-        act=services.report_submit,
-        done="Report submitted. The reviewers have been told.",
-    )
+def _move_view(*, form_class, key, act, done):
+    """One of the POST views that move a report, each a `_transition` with its own form."""
+
+    @login_required
+    @require_POST
+    def view(request, round_id, code):
+        return _transition(
+            request, round_id, code, form_class=form_class, key=key, act=act, done=done
+        )
+
+    view.__name__ = view.__qualname__ = f"report_{key}"
+    return view
 
 
-@login_required
-@require_POST
-def report_return(request, round_id, code):
-    return _transition(
-        request,
-        round_id,
-        code,
-        form_class=ReturnForm,
-        key="return",
-        act=services.report_return,
-        done="Report returned to the member state with your comment.",
-    )
-
-
-@login_required
-@require_POST
-def report_accept(request, round_id, code):
-    return _transition(
-        request,
-        round_id,
-        code,
-        form_class=AcceptForm,
-        key="accept",
-        act=services.report_accept,
-        done="Report accepted: the submission is locked.",
-    )
-
-
-@login_required
-@require_POST
-def report_reopen(request, round_id, code):
-    return _transition(
-        request,
-        round_id,
-        code,
-        form_class=ReopenForm,
-        key="reopen",
-        act=services.report_reopen,
-        done="Report reopened: it is back with the member state.",
-    )
+report_submit = _move_view(
+    form_class=SubmitForm,
+    key="submit",
+    act=services.report_submit,
+    done="Report submitted. The reviewers have been told.",
+)
+report_return = _move_view(
+    form_class=ReturnForm,
+    key="return",
+    act=services.report_return,
+    done="Report returned to the member state with your comment.",
+)
+report_accept = _move_view(
+    form_class=AcceptForm,
+    key="accept",
+    act=services.report_accept,
+    done="Report accepted: the submission is locked.",
+)
+report_reopen = _move_view(
+    form_class=ReopenForm,
+    key="reopen",
+    act=services.report_reopen,
+    done="Report reopened: it is back with the member state.",
+)
 
 
 @login_required
