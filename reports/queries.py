@@ -155,25 +155,32 @@ class PlanFigures:
         return [(state, self.state_total(state)) for state in self.states]
 
 
+def _states_and_areas(plan, member_state):
+    """The states a plan's figures are laid out by (only `member_state` when given), by name,
+    and its focus areas with their item counts, by number: two queries."""
+    states = MemberState.objects.with_reporting_in(plan).order_by("name")
+    if member_state is not None:
+        states = states.filter(pk=member_state.pk)
+    focus_areas = (
+        FocusArea.objects.filter(plan=plan)
+        .annotate(item_count=Count("action_items"))
+        .order_by("number")
+    )
+    return list(states), list(focus_areas)
+
+
 def plan_figures(plan, member_state=None, *, now=None):
     """Figures per member state × focus area × status for `plan`, in three queries.
 
     With `member_state`, only that state's figures (its `overall` is the state's own).
     `now` sets the stale cutoff (default: the current time). Returns PlanFigures.
     """
-    states = MemberState.objects.with_reporting_in(plan).order_by("name")
+    states, focus_areas = _states_and_areas(plan, member_state)
     statuses = NationalStatus.objects.filter(
         action_item__plan=plan, member_state__reports_from__lte=plan.last_day
     )
     if member_state is not None:
-        states = states.filter(pk=member_state.pk)
         statuses = statuses.filter(member_state=member_state)
-    states = list(states)
-    focus_areas = list(
-        FocusArea.objects.filter(plan=plan)
-        .annotate(item_count=Count("action_items"))
-        .order_by("number")
-    )
     grouped = (
         statuses.values("member_state_id", "action_item__focus_area_id", "status")
         .annotate(
@@ -389,15 +396,7 @@ def accepted_plan_figures(plan, member_state=None):
     from reviews.models import SubmissionItem
 
     submissions = latest_accepted_submissions(plan, member_state)
-    states = MemberState.objects.with_reporting_in(plan).order_by("name")
-    if member_state is not None:
-        states = states.filter(pk=member_state.pk)
-    states = list(states)
-    focus_areas = list(
-        FocusArea.objects.filter(plan=plan)
-        .annotate(item_count=Count("action_items"))
-        .order_by("number")
-    )
+    states, focus_areas = _states_and_areas(plan, member_state)
     grouped = (
         SubmissionItem.objects.filter(submission__in=[s.pk for s in submissions.values()])
         .values("submission__report__member_state_id", "focus_area_number", "status")
