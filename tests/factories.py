@@ -5,6 +5,7 @@ import itertools
 import struct
 import zlib
 
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -133,6 +134,13 @@ def make_user(
     return User.objects.create_user(
         email=email, password=password, role=role, member_state=member_state, **extra
     )
+
+
+def logged_in(user):
+    """A test client signed in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def png_bytes():

@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.models import Role
 from actions.models import NationalStatus, StatusHistory
 from tests import factories
+from tests.factories import logged_in
 
 Status = NationalStatus.Status
 
@@ -23,12 +24,6 @@ def item(plan_2026):
 @pytest.fixture
 def old_item(plan_2021):
     return factories.make_item(factories.make_focus_area(plan_2021), title="Old action")
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page_urls(item, state_code="KH"):

@@ -5,13 +5,13 @@ and the session is saved (savepoint, update, release) since it is renewed on eve
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from actions.models import NationalStatus
 from actions.services import national_status_update
 from tests import factories
+from tests.factories import logged_in
 
 SESSION_AND_USER = 5
 
@@ -19,12 +19,6 @@ SESSION_AND_USER = 5
 @pytest.fixture
 def item(plan_2026):
     return factories.make_item(factories.make_focus_area(plan_2026))
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def save(user, item, version, progress):
