@@ -1,6 +1,7 @@
 """The national pages: workspace, status, edit, conflict and history, by role and state."""
 
 import datetime
+import re
 from unittest import mock
 
 import pytest
@@ -167,6 +168,8 @@ def test_workspace_lists_every_item_with_the_states_status(focal_point, item, pl
     assert "Sophea" in page
     assert reverse("national:status_edit", args=[untouched.pk]) in page
     assert "<caption" in page and 'scope="col"' in page
+    assert re.search(r"\(\d+ actions?\)</span></caption>", page)
+    assert '<span class="visually-hidden">Actions</span>' in page
 
 
 def test_workspace_shows_times_in_the_users_time_zone(focal_point, item):

@@ -97,6 +97,14 @@ def test_a_state_user_cannot_filter_their_way_to_another_states_summaries(small,
     assert "This filter was ignored" in response.content.decode()
 
 
+def test_the_list_counts_summaries_and_names_its_unlabelled_columns(small, people):
+    page = client_for(people["observer"]).get(reverse("summaries:list")).content.decode()
+
+    assert "(2 summaries)" in page
+    assert '<span class="visually-hidden">State</span>' in page
+    assert '<span class="visually-hidden">Download</span>' in page
+
+
 @pytest.mark.parametrize(
     "query",
     [
