@@ -9,7 +9,6 @@ from unittest import mock
 
 import pytest
 from django.db.models.query import QuerySet
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from reports import dashboards
 from reports.csv import BOM, cell, csv_lines
 from reports.tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 from tests import factories
+from tests.factories import logged_in
 
 from . import small_plan
 
@@ -39,12 +39,6 @@ SCRIPTS = {
 @pytest.fixture
 def small(plan_2021, cambodia, malaysia, timor_leste):
     return small_plan.build(plan_2021)
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def download(user, name, *args, **params):

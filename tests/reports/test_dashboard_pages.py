@@ -14,6 +14,7 @@ from accounts.models import Role
 from actions.models import NationalStatus, StatusHistory
 from reports.dashboards import REGION
 from tests import factories
+from tests.factories import logged_in
 
 from . import small_plan
 
@@ -23,12 +24,6 @@ Status = NationalStatus.Status
 @pytest.fixture
 def small(plan_2021, cambodia, malaysia, timor_leste):
     return small_plan.build(plan_2021)
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def dashboard(user, plan):

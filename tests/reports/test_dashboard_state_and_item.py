@@ -4,11 +4,11 @@ import re
 from html import unescape
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from actions.models import ContinuityLink, NationalStatus, Provenance, StatusHistory
 from tests import factories
+from tests.factories import logged_in
 
 from . import small_plan
 
@@ -19,12 +19,6 @@ SESSION_AND_USER = 5  # read the session and the user; renew the session (three 
 @pytest.fixture
 def small(plan_2021, cambodia, malaysia, timor_leste):
     return small_plan.build(plan_2021)
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def text(response):

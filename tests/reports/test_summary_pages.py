@@ -5,13 +5,13 @@ import datetime
 import io
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from reports.models import DigestPreference, ProgressSummary
 from reports.summaries import make_progress_summaries, period_before
 from tests import factories
+from tests.factories import logged_in
 
 from . import small_plan
 from .summary_helpers import CURRENT, FINISHED, TODAY, make_round, open_small_plan
@@ -33,12 +33,6 @@ def people(small):
         "secretariat": factories.make_user(Role.SECRETARIAT),
         "observer": factories.make_user(Role.OBSERVER),
     }
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def summary(small, member_state=None, period=FINISHED):
@@ -68,7 +62,7 @@ def listed(response):
     ],
 )
 def test_the_list_shows_the_summaries_each_person_may_see(small, people, person, scopes):
-    response = client_for(people[person]).get(reverse("summaries:list"))
+    response = logged_in(people[person]).get(reverse("summaries:list"))
 
     assert response.status_code == 200
     codes = {None: None, small.kh.pk: "KH", small.my.pk: "MY"}
@@ -78,7 +72,7 @@ def test_the_list_shows_the_summaries_each_person_may_see(small, people, person,
 
 
 def test_the_list_filters_by_plan_and_scope(small, people, plan_2026):
-    client = client_for(people["reviewer"])
+    client = logged_in(people["reviewer"])
 
     by_scope = client.get(reverse("summaries:list"), {"scope": "KH"})
     region = client.get(reverse("summaries:list"), {"scope": "region", "plan": small.plan.code})
@@ -90,7 +84,7 @@ def test_the_list_filters_by_plan_and_scope(small, people, plan_2026):
 
 
 def test_a_state_user_cannot_filter_their_way_to_another_states_summaries(small, people):
-    response = client_for(people["kh_focal"]).get(reverse("summaries:list"), {"scope": "MY"})
+    response = logged_in(people["kh_focal"]).get(reverse("summaries:list"), {"scope": "MY"})
 
     assert response.status_code == 200
     assert small.my.pk not in {state for _, state in listed(response)}
@@ -98,7 +92,7 @@ def test_a_state_user_cannot_filter_their_way_to_another_states_summaries(small,
 
 
 def test_the_list_counts_summaries_and_names_its_unlabelled_columns(small, people):
-    page = client_for(people["observer"]).get(reverse("summaries:list")).content.decode()
+    page = logged_in(people["observer"]).get(reverse("summaries:list")).content.decode()
 
     assert "(2 summaries)" in page
     assert '<span class="visually-hidden">State</span>' in page
@@ -120,13 +114,13 @@ def test_the_list_counts_summaries_and_names_its_unlabelled_columns(small, peopl
     ],
 )
 def test_bad_list_parameters_never_fail(small, people, query):
-    response = client_for(people["reviewer"]).get(reverse("summaries:list"), query)
+    response = logged_in(people["reviewer"]).get(reverse("summaries:list"), query)
 
     assert response.status_code in (200, 404)
 
 
 def test_the_list_takes_a_fixed_number_of_queries(small, people, django_assert_num_queries):
-    client = client_for(people["reviewer"])
+    client = logged_in(people["reviewer"])
     client.get(reverse("summaries:list"))  # the session is loaded once
 
     # Session, user; states and plans for the filters; the page's count and rows; the
@@ -145,7 +139,7 @@ def test_the_list_takes_a_fixed_number_of_queries(small, people, django_assert_n
 
 
 def test_a_summary_page_shows_charts_tables_and_key_figures(small, people):
-    response = client_for(people["reviewer"]).get(
+    response = logged_in(people["reviewer"]).get(
         reverse("summaries:detail", args=[summary(small).pk])
     )
 
@@ -160,7 +154,7 @@ def test_a_summary_page_shows_charts_tables_and_key_figures(small, people):
 
 
 def test_a_provisional_summary_says_so(small, people):
-    response = client_for(people["kh_focal"]).get(
+    response = logged_in(people["kh_focal"]).get(
         reverse("summaries:detail", args=[summary(small, small.kh, CURRENT).pk])
     )
 
@@ -168,7 +162,7 @@ def test_a_provisional_summary_says_so(small, people):
 
 
 def test_a_state_summary_lists_its_stale_and_overdue_items(small, people):
-    response = client_for(people["kh_focal"]).get(
+    response = logged_in(people["kh_focal"]).get(
         reverse("summaries:detail", args=[summary(small, small.kh).pk])
     )
 
@@ -181,7 +175,7 @@ def test_the_trend_runs_over_the_scopes_summaries_oldest_first(small, people):
     make_progress_summaries(today=TODAY - datetime.timedelta(weeks=1))
     make_progress_summaries(today=TODAY - datetime.timedelta(weeks=2))
 
-    response = client_for(people["reviewer"]).get(
+    response = logged_in(people["reviewer"]).get(
         reverse("summaries:detail", args=[summary(small, small.kh).pk])
     )
 
@@ -197,9 +191,9 @@ def test_the_trend_runs_over_the_scopes_summaries_oldest_first(small, people):
 def test_a_region_summary_links_the_states_summaries_the_person_may_see(small, people):
     url = reverse("summaries:detail", args=[summary(small).pk])
 
-    for_reviewer = client_for(people["reviewer"]).get(url).context["state_summaries"]
-    for_focal_point = client_for(people["kh_focal"]).get(url).context["state_summaries"]
-    for_observer = client_for(people["observer"]).get(url).context["state_summaries"]
+    for_reviewer = logged_in(people["reviewer"]).get(url).context["state_summaries"]
+    for_focal_point = logged_in(people["kh_focal"]).get(url).context["state_summaries"]
+    for_observer = logged_in(people["observer"]).get(url).context["state_summaries"]
 
     assert [s.member_state.code for s in for_reviewer] == ["KH", "MY"]
     assert [s.member_state.code for s in for_focal_point] == ["KH"]
@@ -207,7 +201,7 @@ def test_a_region_summary_links_the_states_summaries_the_person_may_see(small, p
 
 
 def test_the_summary_page_takes_a_fixed_number_of_queries(small, people, django_assert_num_queries):
-    client = client_for(people["reviewer"])
+    client = logged_in(people["reviewer"])
     url = reverse("summaries:detail", args=[summary(small).pk])
     client.get(url)
 
@@ -232,7 +226,7 @@ def download(client, summary):
 
 
 def test_a_summary_downloads_as_csv_with_its_figures(small, people):
-    response, body = download(client_for(people["reviewer"]), summary(small))
+    response, body = download(logged_in(people["reviewer"]), summary(small))
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
@@ -250,7 +244,7 @@ def test_a_summary_downloads_as_csv_with_its_figures(small, people):
 
 
 def test_a_state_summary_csv_lists_its_stale_and_overdue_items(small, people):
-    _, body = download(client_for(people["kh_focal"]), summary(small, small.kh))
+    _, body = download(logged_in(people["kh_focal"]), summary(small, small.kh))
 
     rows = list(csv.reader(io.StringIO(body[1:])))
     assert [row[5] for row in rows if row[4] == "Not updated"] == ["1.2 Action 1.2"]
@@ -264,7 +258,7 @@ def test_text_that_looks_like_a_formula_is_neutralised_in_the_csv(small, people)
     make_round(small.plan, name="=SUM(1)+cmd|' /C calc'!A0")
     make_progress_summaries(today=TODAY)
 
-    _, body = download(client_for(people["reviewer"]), summary(small, None, CURRENT))
+    _, body = download(logged_in(people["reviewer"]), summary(small, None, CURRENT))
 
     rows = list(csv.reader(io.StringIO(body[1:])))
     rounds = {row[5] for row in rows if row[4] == "Reporting"}
@@ -276,8 +270,8 @@ def test_text_that_looks_like_a_formula_is_neutralised_in_the_csv(small, people)
 
 
 def test_preferences_offer_the_digests_a_person_may_receive_with_their_defaults(small, people):
-    reviewer = client_for(people["reviewer"]).get(reverse("summaries:preferences"))
-    focal = client_for(people["kh_focal"]).get(reverse("summaries:preferences"))
+    reviewer = logged_in(people["reviewer"]).get(reverse("summaries:preferences"))
+    focal = logged_in(people["kh_focal"]).get(reverse("summaries:preferences"))
 
     assert {name: f.initial for name, f in reviewer.context["form"].fields.items()} == {
         "region": True
@@ -291,7 +285,7 @@ def test_preferences_offer_the_digests_a_person_may_receive_with_their_defaults(
 
 def test_saving_preferences_records_each_choice(small, people):
     user = people["kh_focal"]
-    client = client_for(user)
+    client = logged_in(user)
 
     response = client.post(reverse("summaries:preferences"), {"region": "on"})
 
@@ -310,14 +304,14 @@ def test_saving_preferences_records_each_choice(small, people):
 def test_a_person_cannot_choose_a_digest_they_may_not_receive(small, people):
     user = people["observer"]
 
-    client_for(user).post(reverse("summaries:preferences"), {"state": "on", "region": "on"})
+    logged_in(user).post(reverse("summaries:preferences"), {"state": "on", "region": "on"})
 
     assert dict(user.digest_preferences.values_list("kind", "enabled")) == {"region": True}
     assert not DigestPreference.objects.filter(kind="state").exists()
 
 
 def test_the_profile_page_links_to_the_digest_preferences(small, people):
-    response = client_for(people["reviewer"]).get(reverse("accounts:profile"))
+    response = logged_in(people["reviewer"]).get(reverse("accounts:profile"))
 
     assert reverse("summaries:preferences") in response.content.decode()
 
@@ -339,7 +333,7 @@ def accepted(plan_2021):
 
 
 def test_an_observer_sees_a_region_summary_from_accepted_reports_only(accepted, observer):
-    response = client_for(observer).get(reverse("summaries:detail", args=[summary(accepted).pk]))
+    response = logged_in(observer).get(reverse("summaries:detail", args=[summary(accepted).pk]))
 
     page = response.content.decode()
     # Live: 45 % over both states; accepted: Cambodia's report alone, 37.5 %.
@@ -351,7 +345,7 @@ def test_an_observer_sees_a_region_summary_from_accepted_reports_only(accepted, 
 
 
 def test_an_observers_csv_holds_the_accepted_figures(accepted, observer):
-    _, body = download(client_for(observer), summary(accepted))
+    _, body = download(logged_in(observer), summary(accepted))
 
     rows = list(csv.reader(io.StringIO(body[1:])))
     overall = {row[6]: row[7] for row in rows if row[4] == "Overall"}
@@ -361,7 +355,7 @@ def test_an_observers_csv_holds_the_accepted_figures(accepted, observer):
 
 
 def test_the_list_shows_an_observer_the_accepted_figures(accepted, observer):
-    response = client_for(observer).get(reverse("summaries:list"))
+    response = logged_in(observer).get(reverse("summaries:list"))
 
     page = response.content.decode()
     assert "37.5 %" in page
@@ -369,7 +363,7 @@ def test_the_list_shows_an_observer_the_accepted_figures(accepted, observer):
 
 
 def test_the_header_links_signed_in_people_to_the_summaries(small, people):
-    response = client_for(people["observer"]).get(reverse("summaries:list"))
+    response = logged_in(people["observer"]).get(reverse("summaries:list"))
 
     assert f'<a href="{reverse("summaries:list")}" aria-current="page">Summaries</a>' in (
         response.content.decode()

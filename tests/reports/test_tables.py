@@ -3,13 +3,13 @@
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Evidence, NationalStatus, StatusHistory
 from reports.tables import MAX_PAGE_SIZE, PAGE_SIZE
 from tests import factories
+from tests.factories import logged_in
 
 from . import small_plan
 
@@ -21,12 +21,6 @@ PLAN = "rpa-2021-2025"
 @pytest.fixture
 def small(plan_2021, cambodia, malaysia, timor_leste):
     return small_plan.build(plan_2021)
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def rows(user, name="reports:statuses", **params):
