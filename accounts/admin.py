@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
+from rpa_tracker.admin import ReadOnlyModelAdmin
+
 from . import two_factor
 from .models import Invitation, LoginAttempt, User
 
@@ -77,19 +79,10 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
+class LoginAttemptAdmin(ReadOnlyModelAdmin):
     """A read-only record of logins: who tried, from where, and what happened."""
 
     list_display = ["at", "email", "ip", "outcome"]
     list_filter = ["outcome"]
     search_fields = ["email", "ip"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
 
+from rpa_tracker.admin import ReadOnlyModelAdmin
+
 from .models import (
     ActionItem,
     Body,
@@ -125,43 +127,24 @@ class ContinuityLinkAdmin(RecordsReferenceChanges, admin.ModelAdmin):
 
 
 @admin.register(NationalStatus)
-class NationalStatusAdmin(admin.ModelAdmin):
+class NationalStatusAdmin(ReadOnlyModelAdmin):
+    """Statuses change only through the service that writes their history."""
+
     list_display = ["member_state", "action_item", "status", "progress", "updated_at"]
     list_filter = ["status", "member_state", "action_item__plan"]
     search_fields = ["action_item__code", "action_item__title", "narrative"]
     list_select_related = ["member_state", "action_item"]
 
-    # Statuses change only through the service that writes history; the admin only reads.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyHistoryAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(StatusHistory)
-class StatusHistoryAdmin(ReadOnlyHistoryAdmin):
+class StatusHistoryAdmin(ReadOnlyModelAdmin):
     list_display = ["national_status", "version", "changed_at", "changed_by"]
     list_filter = ["national_status__member_state"]
     list_select_related = ["national_status__member_state", "national_status__action_item"]
 
 
 @admin.register(ReferenceChange)
-class ReferenceChangeAdmin(ReadOnlyHistoryAdmin):
+class ReferenceChangeAdmin(ReadOnlyModelAdmin):
     list_display = ["changed_at", "object_type", "object_key", "action", "source", "changed_by"]
     list_filter = ["object_type", "action"]
     search_fields = ["object_key", "source"]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from rpa_tracker.admin import ReadOnlyModelAdmin
+
 from .models import (
     Comment,
     CountryReport,
@@ -25,42 +27,32 @@ class ReportingRoundAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Reports, their moves, submissions and comments change only through reviews.services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Reports, their moves, submissions and comments change only through reviews.services.
 
 
 @admin.register(CountryReport)
-class CountryReportAdmin(ReadOnlyAdmin):
+class CountryReportAdmin(ReadOnlyModelAdmin):
     list_display = ["member_state", "round", "state", "updated_at"]
     list_filter = ["state", "round", "member_state"]
     list_select_related = ["member_state", "round__plan"]
 
 
 @admin.register(ReportTransition)
-class ReportTransitionAdmin(ReadOnlyAdmin):
+class ReportTransitionAdmin(ReadOnlyModelAdmin):
     list_display = ["report", "from_state", "to_state", "by", "at"]
     list_filter = ["to_state", "report__round"]
     list_select_related = ["report__member_state", "report__round__plan", "by"]
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyAdmin):
+class SubmissionAdmin(ReadOnlyModelAdmin):
     list_display = ["report", "number", "submitted_by", "submitted_at", "accepted_at"]
     list_filter = ["report__round", "report__member_state"]
     list_select_related = ["report__member_state", "report__round__plan", "submitted_by"]
 
 
 @admin.register(Comment)
-class CommentAdmin(ReadOnlyAdmin):
+class CommentAdmin(ReadOnlyModelAdmin):
     list_display = ["report", "action_item", "author", "created_at"]
     list_filter = ["report__round", "report__member_state"]
     search_fields = ["body"]
@@ -68,7 +60,7 @@ class CommentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SentNotification)
-class SentNotificationAdmin(ReadOnlyAdmin):
+class SentNotificationAdmin(ReadOnlyModelAdmin):
     list_display = ["event", "recipient", "sent_at"]
     search_fields = ["event", "recipient__email"]
     list_select_related = ["recipient"]

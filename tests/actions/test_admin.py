@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from accounts.models import Role
-from actions.models import ActionItem, ReferenceChange
+from actions.models import ActionItem, NationalStatus, ReferenceChange
 from tests import factories
 
 
@@ -64,3 +64,21 @@ def test_an_admin_delete_of_an_unused_item_is_recorded(client, secretariat, plan
     assert not ActionItem.objects.filter(pk=item.pk).exists()
     change = ReferenceChange.objects.get()
     assert (change.action, change.object_key) == ("deleted", f"{plan_2021.code}/1.1")
+
+
+def test_history_and_statuses_are_read_only_in_the_admin_site(client, secretariat, cambodia):
+    item = factories.make_item(factories.make_focus_area(factories.make_plan()), code="1.1")
+    status = factories.make_status(cambodia, item)
+    client.force_login(secretariat)
+
+    assert client.get(reverse("admin:actions_nationalstatus_changelist")).status_code == 200
+    assert client.get(reverse("admin:actions_nationalstatus_add")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:actions_nationalstatus_delete", args=[status.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert client.get(reverse("admin:actions_statushistory_add")).status_code == 403
+    assert client.get(reverse("admin:reviews_reporttransition_add")).status_code == 403
+    assert NationalStatus.objects.filter(pk=status.pk).exists()
