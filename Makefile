@@ -20,8 +20,9 @@ PYTEST_ARGS ?=
 SEED_COMMANDS ?= load_reference_data load_demo_data make_progress_summaries
 
 # The embedded default: DEBUG on gives SQLite under var/, console e-mail and a broker in
-# local files. Variables already set in the environment win.
-RUN_ENV := DEBUG=$${DEBUG:-1}
+# local files; links in e-mails point at the address `make run` serves on. Variables already
+# set in the environment win.
+RUN_ENV := DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 
 # Re-installs only when pyproject.toml changes (or the virtualenv is new).
 INSTALL_STAMP := $(VENV)/.installed

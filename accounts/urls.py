@@ -29,7 +29,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
             email_template_name="emails/accounts/password_reset.txt",
             subject_template_name="emails/accounts/password_reset_subject.txt",

@@ -78,6 +78,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return _throttled(super().form_invalid(form), form)
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset e-mail links to SITE_URL, like every e-mail, not to the Host the request named."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
+
+
 def admin_login(request, extra_context=None):
     """The admin site's login page: this site's own, which is throttled and asks for the code."""
     if not request.user.is_authenticated:
