@@ -47,7 +47,10 @@ class NationalStatusForm(forms.Form):
             "max_value": "Progress cannot be above 100.",
         },
     )
-    narrative = long_text("Narrative", "What has been done, and how.")
+    narrative = long_text(
+        "Narrative",
+        "What has been done, and how. Needed for every status but not started and not applicable.",
+    )
     challenges = long_text("Challenges", "What stands in the way.")
     next_steps = long_text("Next steps", "What comes next, and when.")
     responsible_agency = forms.CharField(
@@ -80,6 +83,10 @@ class NationalStatusForm(forms.Form):
             problem = NationalStatus.progress_problem(cleaned["status"], cleaned["progress"])
             if problem:
                 self.add_error("progress", problem)
+        if "status" in cleaned and "narrative" in cleaned:
+            problem = NationalStatus.narrative_problem(cleaned["status"], cleaned["narrative"])
+            if problem:
+                self.add_error("narrative", problem)
         return cleaned
 
     def service_arguments(self):

@@ -494,10 +494,34 @@ class NationalStatus(models.Model):
             return "Progress is a whole number from 0 to 100."
         return None
 
+    # Statuses that say nothing happened yet: every other status says what was done.
+    NEEDS_NO_NARRATIVE = (Status.NOT_STARTED, Status.NOT_APPLICABLE)
+
+    @classmethod
+    def needs_narrative(cls, status):
+        return status not in cls.NEEDS_NO_NARRATIVE
+
+    @classmethod
+    def narrative_problem(cls, status, narrative):
+        """Why `narrative` is not enough for `status`, or None when it is."""
+        if cls.needs_narrative(status) and not str(narrative or "").strip():
+            label = cls.Status(status).label if status in cls.Status.values else status
+            return (
+                f"{label} needs a narrative: say in a sentence or two what has been done "
+                "(only not started and not applicable can go without one)."
+            )
+        return None
+
     def clean(self):
+        errors = {}
         problem = self.progress_problem(self.status, self.progress)
         if problem:
-            raise ValidationError({"progress": problem})
+            errors["progress"] = problem
+        problem = self.narrative_problem(self.status, self.narrative)
+        if problem:
+            errors["narrative"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @staticmethod
     def stale_before():

@@ -93,7 +93,8 @@ def make_status(member_state, action_item, **overrides):
 
 def save_status(user, item, version=0, state=None, **values):
     """Save `item`'s status through the one write path, as `user` edited it from `version`:
-    in progress at 40 % with empty texts, unless `values` say otherwise."""
+    in progress at 40 % with empty texts, unless `values` say otherwise; a status that needs a
+    narrative gets a short one unless `values` give it."""
     fields = {
         "status": NationalStatus.Status.IN_PROGRESS,
         "progress": 40,
@@ -103,6 +104,8 @@ def save_status(user, item, version=0, state=None, **values):
         "responsible_agency": "",
     }
     fields.update(values)
+    if "narrative" not in values and NationalStatus.needs_narrative(fields["status"]):
+        fields["narrative"] = "Work under way."
     return national_status_update(
         user=user,
         member_state=state or user.member_state,
@@ -113,7 +116,8 @@ def save_status(user, item, version=0, state=None, **values):
 
 
 def status_form_data(version=0, **overrides):
-    """What the status edit form posts: in progress at 40 % with empty texts, from `version`."""
+    """What the status edit form posts: in progress at 40 % with empty texts, from `version`;
+    a status that needs a narrative gets a short one unless `overrides` give it."""
     data = {
         "status": "in_progress",
         "progress": "40",
@@ -124,6 +128,8 @@ def status_form_data(version=0, **overrides):
         "version": str(version),
     }
     data.update(overrides)
+    if "narrative" not in overrides and NationalStatus.needs_narrative(data["status"]):
+        data["narrative"] = "Work under way."
     return data
 
 

@@ -331,6 +331,20 @@ def test_two_people_editing_the_same_status_get_a_conflict_page(focal_point, coo
     assert StatusHistory.objects.count() == 2
 
 
+def test_saving_work_done_without_a_narrative_shows_the_error_at_the_narrative(focal_point, item):
+    client = logged_in(focal_point)
+
+    response = client.post(
+        reverse("national:status_edit", args=[item.pk]),
+        factories.status_form_data(status="completed", progress="100", narrative=""),
+    )
+
+    assert response.status_code == 400
+    assert "needs a narrative" in " ".join(response.context["form"].errors["narrative"])
+    assert 'id="id_narrative-errors"' in response.content.decode()
+    assert not NationalStatus.objects.exists()
+
+
 def test_double_submitted_form_makes_one_change(focal_point, item):
     client = logged_in(focal_point)
     url = reverse("national:status_edit", args=[item.pk])

@@ -180,7 +180,7 @@ def test_saving_queries_do_not_grow_with_history(
 ):
     add_changes(focal_point, item, changes)
     client = logged_in(focal_point)
-    data = {"status": "completed", "progress": "100", "version": str(changes)}
+    data = {"status": "completed", "progress": "100", "narrative": "Done.", "version": str(changes)}
 
     # As the edit page, then in one savepoint: the current plan, the row (locked), its
     # update, one history row and the queued follow-up work (an outbox message).
@@ -196,7 +196,7 @@ def test_conflict_page_queries_do_not_grow_with_history(
 ):
     add_changes(focal_point, item, changes)
     client = logged_in(focal_point)
-    data = {"status": "completed", "progress": "100", "version": "0"}
+    data = {"status": "completed", "progress": "100", "narrative": "Done.", "version": "0"}
 
     # As the edit page, then a savepoint with the current plan, the row (locked) and what
     # changed since the version the form started from, rolled back and released.

@@ -207,7 +207,39 @@ def test_progress_rules_that_hold_are_saved(focal_point, item):
     assert status.history.get(version=2).changes == {
         "status": ["not_applicable", "completed"],
         "progress": [None, 100],
+        "narrative": ["", "Work under way."],
     }
+
+
+@pytest.mark.parametrize(
+    ("status", "progress"),
+    [
+        (Status.PLANNED, 0),
+        (Status.IN_PROGRESS, 40),
+        (Status.COMPLETED, 100),
+        (Status.ONGOING, 60),
+    ],
+)
+def test_a_status_that_says_work_was_done_needs_a_narrative(focal_point, item, status, progress):
+    with pytest.raises(ValidationError) as raised:
+        factories.save_status(focal_point, item, status=status, progress=progress, narrative="  ")
+
+    assert "needs a narrative" in " ".join(raised.value.message_dict["narrative"])
+    assert not NationalStatus.objects.exists()
+    assert not StatusHistory.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "progress"), [(Status.NOT_STARTED, 0), (Status.NOT_APPLICABLE, None)]
+)
+def test_not_started_and_not_applicable_need_no_narrative(focal_point, item, status, progress):
+    factories.save_status(focal_point, item, status=Status.PLANNED, progress=0)
+
+    saved = factories.save_status(
+        focal_point, item, version=1, status=status, progress=progress, narrative=""
+    )
+
+    assert (saved.version, saved.status, saved.narrative) == (2, status, "")
 
 
 def test_status_outside_the_vocabulary_is_refused(focal_point, item):

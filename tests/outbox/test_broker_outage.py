@@ -30,7 +30,7 @@ def save_status(user, item):
     data = {
         "status": "in_progress",
         "progress": "40",
-        "narrative": "",
+        "narrative": "Work under way.",
         "challenges": "",
         "next_steps": "",
         "responsible_agency": "",

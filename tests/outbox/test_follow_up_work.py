@@ -25,7 +25,7 @@ def test_a_status_save_queues_a_refresh_of_its_states_summaries(
             expected_version=0,
             status="completed",
             progress=100,
-            narrative="",
+            narrative="Work under way.",
             challenges="",
             next_steps="",
             responsible_agency="",
