@@ -91,7 +91,7 @@ def admin_login(request, extra_context=None):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not (request.user.is_active and request.user.is_staff):
-        raise PermissionDenied
+        raise PermissionDenied("The admin site is for secretariat admins.")
     next_url = request.GET.get("next", "")
     safe = url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -157,7 +157,7 @@ def two_factor_disable(request):
     if not request.user.has_two_factor:
         return redirect("accounts:two_factor")
     if request.user.two_factor_required:
-        raise PermissionDenied
+        raise PermissionDenied("Your role must keep two-factor login on.")
     form = _disable_form(request, request.POST)
     if form.is_valid():
         two_factor.two_factor_disable(user=request.user)
@@ -180,7 +180,7 @@ def profile(request):
 @login_required
 def invitation_list(request):
     if not request.user.can_invite:
-        raise PermissionDenied
+        raise PermissionDenied("Secretariat admins and national coordinators invite users.")
     form = InvitationForm(request.POST or None, inviter=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -22,6 +22,12 @@ from countries.access import REGIONAL_ROLES, can_edit_status, editable_state, sc
 from .models import Evidence, NationalStatus, StatusHistory
 from .services import national_status_changed
 
+# Why a change of evidence is refused (shown on the 403 page).
+EVIDENCE_EDITORS = (
+    "Only the state's focal points and national coordinators change its evidence,"
+    " on the plan in force."
+)
+
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -275,7 +281,7 @@ def _locked_status(*, user, item):
     makes it version 1, so the first history row is that change.
     """
     if not can_edit_evidence(user, item):
-        raise PermissionDenied("You cannot change evidence for this action.")
+        raise PermissionDenied(EVIDENCE_EDITORS)
     blank = NationalStatus.blank(editable_state(user), item)
     status, _ = NationalStatus.objects.select_for_update(of=("self",)).get_or_create(
         member_state=blank.member_state,

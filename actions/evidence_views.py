@@ -172,7 +172,7 @@ def status_detail_url(item):
 def _editable_item(request, item_id):
     item = get_object_or_404(ActionItem.objects.select_related("plan"), pk=item_id)
     if not ev.can_edit_evidence(request.user, item):
-        raise PermissionDenied("You cannot change evidence for this action.")
+        raise PermissionDenied(ev.EVIDENCE_EDITORS)
     return item
 
 
@@ -265,7 +265,7 @@ def evidence_withdraw(request, pk):
     )
     item = evidence.national_status.action_item
     if not ev.can_edit_evidence(request.user, item):
-        raise PermissionDenied("You cannot change evidence for this action.")
+        raise PermissionDenied(ev.EVIDENCE_EDITORS)
     if request.method == "POST":
         try:
             ev.evidence_withdraw(user=request.user, evidence_id=evidence.pk)

@@ -42,7 +42,10 @@ def national_access_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not has_national_access(request.user):
-            raise PermissionDenied("National data is shown to member states and reviewers.")
+            raise PermissionDenied(
+                "National statuses are shown to member states' focal points and national"
+                " coordinators, ACWC reviewers and secretariat admins."
+            )
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)

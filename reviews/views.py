@@ -181,7 +181,10 @@ def comment_add(request, round_id, code):
     reporting_round = _round(round_id)
     state = _state(request.user, code, reporting_round)
     if not services.may_comment(request.user, state):
-        raise PermissionDenied("You cannot comment on this report.")
+        raise PermissionDenied(
+            "Reviewers, secretariat admins and the state's focal points and coordinators"
+            " comment on its report."
+        )
     form = CommentForm(request.POST, plan=reporting_round.plan)
     if form.is_valid():
         report = services.report_for(reporting_round=reporting_round, member_state=state)
