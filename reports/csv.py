@@ -1,16 +1,18 @@
 """CSV downloads: streamed in constant memory, safe to open in a spreadsheet.
 
 - UTF-8 with a byte-order mark, so Excel reads Khmer, Thai, Lao, Burmese and Vietnamese;
-- RFC 4180: comma-separated, CRLF line ends, fields quoted only when they need it;
-- formula injection neutralised (security.md, OWASP): a text cell starting with =, +, -, @,
-  tab, CR or NUL gets a leading apostrophe. Numbers stay numbers: -5 is written as -5;
+- RFC 4180: comma-separated, CRLF line ends; every text cell is quoted, numbers are not, so
+  a spreadsheet reads numbers as numbers (-5 is written as -5) and text as text;
+- formula injection neutralised (security.md, OWASP) also for a spreadsheet that splits on
+  another separator: see `neutralised`;
 - rows come from a generator (`queryset.iterator(chunk_size=...)`), never a list.
 
-The columns of each download are listed in docs/csv-columns.md.
+The columns of each download, and the neutralising rule, are in docs/csv-columns.md.
 """
 
 import csv
 import datetime
+import re
 from decimal import Decimal
 
 from django.http import StreamingHttpResponse
@@ -18,8 +20,28 @@ from django.utils import timezone
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Where a spreadsheet may start a new cell inside our text: Excel's list separator is `,` or
+# `;` depending on the locale, imports may split on tabs, and a file parsed with the other
+# separator loses track of our quotes, so a line break starts a new row too.
+SEPARATORS = ",;\t\r\n"
+# A part of a text that starts (after spaces and apostrophes) with a formula character, at the
+# start of the text or after a separator. Spaces count because some imports trim them;
+# apostrophes count so that the one we add can always be told from one that was typed.
+_UNSAFE_PART = re.compile(r"(^|[,;\t\r\n])(?=[ ']*[=+\-@\t\r\x00])")
 ROWS_PER_CHUNK = 200
 ITERATOR_CHUNK = 500  # rows fetched from the database at a time
+
+
+def neutralised(text):
+    """`text` with an apostrophe before each part a spreadsheet could read as a formula.
+
+    A part is the text's start and whatever follows a separator (`,` `;` tab CR LF); it is
+    unsafe when it starts, after any spaces and apostrophes, with = + - @ tab CR or NUL. So
+    `x;=1+2;` becomes `x;'=1+2;`: Excel with `;` as its list separator sees a cell `'=1+2`,
+    which it shows as the text =1+2. An importer removes the apostrophe at the start and after
+    each separator where the same pattern follows it, and gets back exactly what was typed.
+    """
+    return _UNSAFE_PART.sub(r"\1'", text)
 
 
 def cell(value):
@@ -36,8 +58,7 @@ def cell(value):
         return value.isoformat(timespec="seconds")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return neutralised(str(value))
 
 
 class _Echo:
@@ -49,7 +70,8 @@ class _Echo:
 
 def csv_lines(header, rows):
     """The CSV text of `header` and `rows` (iterables of values), in chunks of lines."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    # QUOTE_NONNUMERIC: every cell that `cell` left a string is quoted, numbers are not.
+    writer = csv.writer(_Echo(), lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     yield BOM + writer.writerow([cell(name) for name in header])
     chunk = []
     for row in rows:

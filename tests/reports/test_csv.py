@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from actions.models import Evidence, NationalStatus, StatusHistory
 from reports import dashboards
-from reports.csv import BOM, cell, csv_lines
+from reports.csv import BOM, cell, csv_lines, neutralised
 from reports.tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 from tests import factories
 from tests.factories import logged_in
@@ -60,14 +60,51 @@ def parsed(response):
 # The cell rules.
 
 
-@pytest.mark.parametrize("payload", [*PAYLOADS, "\x00=1", "-5", "=1+2"])
+@pytest.mark.parametrize("payload", [*PAYLOADS[:4], "\x00=1", "-5", "=1+2", " =1", "'=1"])
 def test_text_starting_with_a_formula_character_gets_an_apostrophe(payload):
     assert cell(payload) == "'" + payload
 
 
-@pytest.mark.parametrize("value", ["Law adopted", "", "1+1", "a=b", "'quoted", "5 %"])
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        # Excel with ";" as its list separator splits this into "x", "=1+2" and "".
+        ("x;=1+2;", "x;'=1+2;"),
+        ("a,@SUM(1)", "a,'@SUM(1)"),
+        ("a\t-2+3", "a\t'-2+3"),
+        ("line\n=1", "line\n'=1"),
+        ("line\r\n+1", "line\r\n'+1"),
+        ("a; =1", "a;' =1"),
+        ("a;'=1", "a;''=1"),
+        # Tab and CR are both separators and formula characters.
+        ("\t=1", "'\t'=1"),
+        ("\r=1", "'\r'=1"),
+        ("a\t\t=1", "a\t'\t'=1"),
+    ],
+)
+def test_a_formula_after_any_separator_gets_an_apostrophe_too(text, written):
+    assert cell(text) == written
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Law adopted", "", "1+1", "a=b", "'quoted", "5 %", "a; b", "x - y", "a,b;c", "2021-2025"],
+)
 def test_other_text_is_written_as_typed(value):
     assert cell(value) == value
+
+
+def restored(cell_text):
+    """What docs/csv-columns.md tells an importer to do with a text cell."""
+    return re.sub(r"(^|[,;\t\r\n])'(?=[ ']*[=+\-@\t\r\x00])", r"\1", cell_text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*PAYLOADS, "x;=1+2;", "'=1", "''=1", "' =1", "a;'b", "'quoted", "a\t\t=1", "- a\n- b"],
+)
+def test_an_importer_gets_back_exactly_what_was_typed(text):
+    assert restored(neutralised(text)) == text
 
 
 def test_numbers_stay_numbers_and_none_is_empty():
@@ -82,15 +119,15 @@ def test_numbers_stay_numbers_and_none_is_empty():
 def test_numbers_are_written_bare_and_negative_text_is_neutralised():
     text = "".join(csv_lines(["n", "t"], [[-5, "-5"], [12, "12"]]))
 
-    assert text == BOM + "n,t\r\n-5,'-5\r\n12,12\r\n"
+    assert text == BOM + '"n","t"\r\n-5,"\'-5"\r\n12,"12"\r\n'
 
 
-def test_fields_are_quoted_as_rfc_4180_says():
+def test_text_is_always_quoted_as_rfc_4180_says():
     tricky = ['a "quoted", text', "two\r\nlines", "plain"]
 
     text = "".join(csv_lines(["x", "y", "z"], [tricky]))
 
-    assert text.endswith('"a ""quoted"", text","two\r\nlines",plain\r\n')
+    assert text.endswith('"a ""quoted"", text","two\r\nlines","plain"\r\n')
     [row] = list(csv.reader(io.StringIO(text.removeprefix(BOM), newline="")))[1:]
     assert row == tricky
 
@@ -121,9 +158,9 @@ def test_downloaded_statuses_neutralise_every_payload(payload_statuses, reviewer
     by_code = {row["item_code"]: row for row in rows}
     for n, payload in enumerate(PAYLOADS):
         row = by_code[f"2.{n + 10}"]
-        assert row["narrative"] == "'" + payload
-        assert row["item_title"] == "'" + payload
-        assert row["responsible_agency"] == "'" + payload
+        assert row["narrative"] == neutralised(payload)
+        assert row["narrative"].startswith("'")
+        assert row["item_title"] == row["responsible_agency"] == row["narrative"]
         assert row["progress"] == str(n)  # a number, not neutralised
 
 
@@ -146,8 +183,8 @@ def test_progress_is_a_bare_number_and_lines_end_with_crlf(small, reviewer):
     lines = raw.split("\r\n")
     assert lines[-1] == ""
     assert "\n" not in "".join(lines)
-    assert ",completed,Completed,100," in raw
-    assert ",not_applicable,Not applicable,," in raw  # no progress: an empty cell
+    assert ',"completed","Completed",100,' in raw
+    assert ',"not_applicable","Not applicable","",' in raw  # no progress: an empty cell
 
 
 def test_downloads_are_streamed_attachments_with_dated_names(small, reviewer):
@@ -398,8 +435,8 @@ def test_the_downloaded_header_is_the_documented_one(history_and_evidence, revie
         ("reports:history_csv", "Status history"),
         ("reports:evidence_csv", "Evidence"),
     ]:
-        header = body(download(reviewer, name)).decode("utf-8-sig").split("\r\n")[0]
-        assert header.split(",") == documented(title)
+        header = next(csv.reader(io.StringIO(body(download(reviewer, name)).decode("utf-8-sig"))))
+        assert header == documented(title)
 
 
 # Speed: constant queries whatever the number of rows.
