@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
-from rpa_tracker.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 from . import two_factor
 from .models import Invitation, LoginAttempt, User

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from countries.access import scope_national
+from accounts.policy import scope_national
 
 from . import otp, services, two_factor
 from .forms import (

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
 
-from rpa_tracker.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
+from countries.models import MemberState
 
 from .models import (
     ActionItem,
@@ -148,3 +149,11 @@ class ReferenceChangeAdmin(ReadOnlyModelAdmin):
     list_display = ["changed_at", "object_type", "object_key", "action", "source", "changed_by"]
     list_filter = ["object_type", "action"]
     search_fields = ["object_key", "source"]
+
+
+# Member states are reference data too: their edits go to the same reference-change history.
+@admin.register(MemberState)
+class MemberStateAdmin(RecordsReferenceChanges, admin.ModelAdmin):
+    list_display = ["name", "code", "iso_alpha3", "iso_numeric", "member_since", "reports_from"]
+    search_fields = ["name", "code", "iso_alpha3"]
+    list_filter = ["reports_from"]

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from countries.access import REGIONAL_ROLES, can_edit_status, editable_state, scope_national
+from accounts.policy import REGIONAL_ROLES, can_edit_status, editable_state, scope_national
 
 from .models import Evidence, NationalStatus, StatusHistory
 from .services import national_status_changed

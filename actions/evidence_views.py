@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from countries.access import scope_national
+from accounts.policy import scope_national
 
 from . import evidence as ev
 from .models import ActionItem, Evidence, NationalStatus

@@ -8,6 +8,8 @@ from django.db.models import Case, Count, F, FilteredRelation, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.models import AppendOnlyModel
+
 
 class Provenance(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
@@ -137,6 +139,13 @@ class Plan(models.Model):
     @property
     def is_closed(self):
         return self.status == self.Status.CLOSED
+
+    def open_for_updates(self):
+        """Whether states update their statuses on this plan now: it is the current plan."""
+        if self.is_closed:
+            return False
+        current = Plan.objects.current()
+        return current is not None and current.pk == self.pk
 
 
 class FocusArea(models.Model):
@@ -550,33 +559,6 @@ class NationalStatus(models.Model):
     @classmethod
     def field_label(cls, field):
         return cls._meta.get_field(field).verbose_name.capitalize()
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """History is kept forever: bulk edits and deletes are refused like single ones."""
-
-    def update(self, **kwargs):
-        raise ValueError(f"{self.model.__name__} rows are never edited.")
-
-    def delete(self):
-        raise ValueError(f"{self.model.__name__} rows are never deleted.")
-
-
-class AppendOnlyModel(models.Model):
-    """A record written once and kept forever (history, transitions, frozen submissions)."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError(f"{type(self).__name__} rows are never edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError(f"{type(self).__name__} rows are never deleted.")
 
 
 class StatusHistory(AppendOnlyModel):

@@ -1,12 +1,14 @@
-"""Pages where a member state keeps its national statuses up to date, and reviewers read them.
+"""Pages where a member state edits its national statuses, and the helpers of every national page.
 
-Every state and status is loaded through countries.access: a state user's own state comes
+The workspace and the status page, which also show review state, are composed in
+reviews.workspace_views from these helpers.
+
+Every state and status is loaded through accounts.policy: a state user's own state comes
 from their account, another state named in the URL answers 404 unless the user may see it.
 """
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,24 +16,18 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
-from django_tables2 import RequestConfig
 
-from countries.access import (
+from accounts.policy import (
     can_edit_status,
     editable_state,
     has_national_access,
     scope_national,
     visible_states,
 )
-from reviews import queries as review_queries
-from reviews.tables import EvidenceFlagColumn
 
-from .evidence_views import evidence_section_context
-from .filters import NationalStatusFilter
 from .forms import NationalStatusForm
-from .models import ActionItem, NationalStatus, Plan
+from .models import ActionItem, NationalStatus
 from .services import StatusConflict, national_status_update
-from .tables import NationalStatusTable
 
 HISTORY_ON_DETAIL = 10
 
@@ -51,32 +47,32 @@ def national_access_required(view):
     return login_required(wrapper)
 
 
-def _own_state(user):
+def own_state(user):
     state = editable_state(user)
     if state is None:
         raise PermissionDenied("Only a member state's focal points and coordinators edit here.")
     return state
 
 
-def _page_state(user, code):
+def page_state(user, code):
     """The state a page shows: the user's own, or the one named in the URL if visible to them."""
     if code is None:
-        return _own_state(user)
+        return own_state(user)
     return get_object_or_404(visible_states(user), code=code.upper())
 
 
-def _item(state, item_id):
+def state_item(state, item_id):
     item = get_object_or_404(ActionItem.objects.select_related("plan", "focus_area"), pk=item_id)
     if not state.reports_in(item.plan):
         raise Http404(f"{state} does not report on {item.plan}.")
     return item
 
 
-def _saved_status(user, state, item):
+def saved_status(user, state, item):
     return scope_national(NationalStatus.objects.for_page(), user).get_for(state, item)
 
 
-def _workspace_url(state, plan=None, *, own):
+def workspace_url(state, plan=None, *, own):
     """A state's page of `plan` (None: the plan open for updates), by the user's own route."""
     if own:
         if plan is None:
@@ -89,97 +85,10 @@ def _workspace_url(state, plan=None, *, own):
 
 @require_safe
 @national_access_required
-def workspace(request):
-    state = editable_state(request.user)
-    if state is None:
-        plan = Plan.objects.current()
-        states = visible_states(request.user)
-        return render(request, "national/memberstate_list.html", {"states": states, "plan": plan})
-    plan = Plan.objects.select_related("predecessor").current()
-    return _plan_page(request, state, plan, own=True)
-
-
-@require_safe
-@national_access_required
-def plan_workspace(request, plan_code):
-    state = _own_state(request.user)
-    plan = get_object_or_404(Plan.objects.select_related("predecessor"), code=plan_code)
-    return _plan_page(request, state, plan, own=True)
-
-
-@require_safe
-@national_access_required
-def state_workspace(request, code, plan_code=None):
-    state = _page_state(request.user, code)
-    plans = Plan.objects.select_related("predecessor")
-    plan = plans.current() if plan_code is None else get_object_or_404(plans, code=plan_code)
-    return _plan_page(request, state, plan, own=False)
-
-
-def _plan_page(request, state, plan, *, own):
-    context = {"state": state, "plan": plan, "own": own}
-    if plan is None:
-        return render(request, "national/nationalstatus_list.html", context)
-    if not state.reports_in(plan):
-        raise Http404(f"{state} does not report on {plan}.")
-    items = ActionItem.objects.filter(plan=plan).with_national_status(state)
-    rows = review_queries.with_evidence_flags(items.select_related("focus_area"), state)
-    filterset = NationalStatusFilter(request.GET, queryset=rows, plan=plan)
-    editable = can_edit_status(request.user, state, plan)
-    table = NationalStatusTable(
-        filterset.qs,
-        caption=f"{state}: status of every action of {plan}",
-        state_code=None if own else state.code,
-        editable=editable,
-        extra_columns=[("review", EvidenceFlagColumn())],
-    )
-    RequestConfig(request).configure(table)
-    previous = plan.predecessor
-    context.update(
-        filter=filterset,
-        table=table,
-        editable=editable,
-        attention=items.attention_counts(),
-        needing_more_evidence=review_queries.items_needing_more_evidence(plan, state),
-        review_round=review_queries.open_round_with_report(plan, state),
-        stale_days=settings.STALE_AFTER_DAYS,
-        previous=previous,
-        previous_reported=previous is not None and state.reports_in(previous),
-        previous_url=previous and _workspace_url(state, previous, own=own),
-        current_url=_workspace_url(state, own=own),
-    )
-    return render(request, "national/nationalstatus_list.html", context)
-
-
-@require_safe
-@national_access_required
-def status_detail(request, item_id, code=None):
-    state = _page_state(request.user, code)
-    item = _item(state, item_id)
-    status = _saved_status(request.user, state, item)
-    history = status.history.select_related("changed_by")[:HISTORY_ON_DETAIL] if status else []
-    editable = can_edit_status(request.user, state, item.plan)
-    context = {
-        "state": state,
-        "item": item,
-        "status": status,
-        "history": history,
-        "more_history": status is not None and status.version > HISTORY_ON_DETAIL,
-        "editable": editable,
-        "own": code is None,
-        "workspace_url": _workspace_url(state, item.plan, own=code is None),
-    }
-    context |= evidence_section_context(request, item=item, status=status, editable=editable)
-    context["review_threads"] = review_queries.item_threads(state, item)
-    return render(request, "national/nationalstatus_detail.html", context)
-
-
-@require_safe
-@national_access_required
 def status_history(request, item_id, code=None):
-    state = _page_state(request.user, code)
-    item = _item(state, item_id)
-    status = _saved_status(request.user, state, item)
+    state = page_state(request.user, code)
+    item = state_item(state, item_id)
+    status = saved_status(request.user, state, item)
     history = status.history.select_related("changed_by") if status else []
     context = {
         "state": state,
@@ -187,7 +96,7 @@ def status_history(request, item_id, code=None):
         "status": status,
         "history": history,
         "own": code is None,
-        "workspace_url": _workspace_url(state, item.plan, own=code is None),
+        "workspace_url": workspace_url(state, item.plan, own=code is None),
     }
     return render(request, "national/statushistory_list.html", context)
 
@@ -195,11 +104,11 @@ def status_history(request, item_id, code=None):
 @require_http_methods(["GET", "HEAD", "POST"])
 @national_access_required
 def status_edit(request, item_id):
-    state = _own_state(request.user)
-    item = _item(state, item_id)
+    state = own_state(request.user)
+    item = state_item(state, item_id)
     if not can_edit_status(request.user, state, item.plan):
         raise PermissionDenied(f"{item.plan} is not open for updates.")
-    current = _saved_status(request.user, state, item) or NationalStatus.blank(state, item)
+    current = saved_status(request.user, state, item) or NationalStatus.blank(state, item)
     if request.method != "POST":
         form = NationalStatusForm(initial=NationalStatusForm.initial_from(current))
         return _edit_page(request, form, current)

@@ -4,10 +4,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from countries.access import can_edit_status
-from outbox.services import enqueue
-from reports.tasks import refresh_current_summaries
+from accounts.policy import can_edit_status
 
+from . import events
 from .models import NationalStatus, StatusHistory
 
 # Set by the service from the server's side, never from the user's input.
@@ -122,13 +121,10 @@ def _insert_first_version(status):
 
 
 def national_status_changed(national_status):
-    """Queue the follow-up work of a status change, in the change's own transaction.
+    """Announce a change of `national_status` (or its evidence) inside the change's transaction.
 
-    The outbox publishes it after the commit, or later if the broker is down: a save never
-    waits on the broker, and the work is never lost.
+    Receivers (progress summaries) queue their follow-up work through the outbox, which
+    publishes it after the commit, or later if the broker is down: a save never waits on the
+    broker, and the work is never lost.
     """
-    enqueue(
-        refresh_current_summaries,
-        national_status.member_state_id,
-        national_status.action_item.plan_id,
-    )
+    events.national_status_changed.send(sender=NationalStatus, national_status=national_status)

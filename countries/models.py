@@ -1,8 +1,7 @@
 import datetime
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.functions import ExtractYear
+from django.db.models import Q
 
 
 class MemberStateQuerySet(models.QuerySet):
@@ -16,21 +15,6 @@ class MemberStateQuerySet(models.QuerySet):
             reports_on_plan=models.ExpressionWrapper(
                 Q(reports_from__lte=plan.last_day), output_field=models.BooleanField()
             )
-        )
-
-    def with_first_plan(self):
-        """Mark each state with the first plan it reports on, and whether it missed earlier ones."""
-        from actions.models import Plan
-
-        # A state reports on a plan that ends in or after the year it reports from.
-        reported = Plan.objects.filter(end_year__gte=ExtractYear(OuterRef("reports_from")))
-        first = reported.order_by("start_year")
-        return self.annotate(
-            first_plan_code=Subquery(first.values("code")[:1]),
-            first_plan_title=Subquery(first.values("short_title")[:1]),
-            missed_earlier_plans=Exists(
-                Plan.objects.filter(end_year__lt=ExtractYear(OuterRef("reports_from")))
-            ),
         )
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from rpa_tracker.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 from .models import (
     Comment,

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from actions.models import AppendOnlyModel, AppendOnlyQuerySet
+from core.models import AppendOnlyModel, AppendOnlyQuerySet
 
 # Rounds are dated within these bounds: a typo such as 0001 or 9999 is refused.
 EARLIEST_DATE = datetime.date(2000, 1, 1)

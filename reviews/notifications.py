@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import STATE_ROLES, Role, User
+from accounts.policy import REGIONAL_ROLES
 from accounts.services import absolute_url
-from countries.access import REGIONAL_ROLES
 
 from .models import Comment, CountryReport, ReportTransition, SentNotification
 

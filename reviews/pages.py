@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 
 from accounts.models import Role
+from accounts.policy import scope_submitted
 from actions.models import ActionItem
-from countries.access import scope_submitted
 
 from . import services
 from .forms import AcceptForm, CommentForm, ReopenForm, ReturnForm, SubmitForm

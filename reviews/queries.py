@@ -1,17 +1,18 @@
-"""Named reads of the review workflow, for its pages and for the dashboards (reports app).
+"""Named reads of the review workflow, for its pages and for the regional view and the summaries.
 
 Each runs a fixed number of queries, however many states, items or comments there are.
-Access is not decided here: callers pass rows they may show (see countries.access).
+Access is not decided here: callers pass rows they may show (see accounts.policy).
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from actions.models import Evidence, NationalStatus
+from actions.queries import PlanFigures, Tally, states_and_areas
 from countries.models import MemberState
 
 from .models import Comment, CountryReport, ReportingRound, Submission, SubmissionItem, today
@@ -344,4 +345,71 @@ def items_needing_more_evidence(plan, member_state):
         evidence_needing_more()
         .filter(national_status__member_state=member_state, national_status__action_item__plan=plan)
         .aggregate(n=Count("national_status__action_item", distinct=True))["n"]
+    )
+
+
+# --- Accepted data (the review workflow's frozen submissions) ------------------------------------
+
+
+def latest_accepted_submissions(plan, member_state=None):
+    """{state id: its latest accepted submission in `plan`'s rounds}, in one query.
+
+    "Accepted" means the report is accepted on that submission now (a reopened report's
+    earlier acceptance no longer counts). Each submission comes with its report and round.
+    """
+    accepted = (
+        Submission.objects.accepted()
+        .filter(report__round__plan=plan)
+        .select_related("report__round", "report__member_state")
+        .order_by("report__member_state_id", "-report__round__opens_on", "-number")
+    )
+    if member_state is not None:
+        accepted = accepted.filter(report__member_state=member_state)
+    latest = {}
+    for submission in accepted:
+        latest.setdefault(submission.report.member_state_id, submission)
+    return latest
+
+
+def accepted_plan_figures(plan, member_state=None):
+    """Like `plan_figures`, but from each state's latest accepted submission: four queries.
+
+    What observers see. States without an accepted report have no cells (as states that do
+    not report); `figures.submissions` maps state id to the submission the figures come from.
+    Stale counts are 0: a frozen snapshot does not age.
+    """
+    submissions = latest_accepted_submissions(plan, member_state)
+    states, focus_areas = states_and_areas(plan, member_state)
+    grouped = (
+        SubmissionItem.objects.filter(submission__in=[s.pk for s in submissions.values()])
+        .values("submission__report__member_state_id", "focus_area_number", "status")
+        .annotate(
+            pairs=Count("pk"),
+            progress=Coalesce(Sum("progress"), 0),
+            never=Count("pk", filter=Q(status_version=0)),
+        )
+        .order_by()
+    )
+    area_ids = {area.number: area.pk for area in focus_areas}
+    cells = {
+        (state.pk, area.pk): Tally()
+        for state in states
+        if state.reports_on_plan and state.pk in submissions
+        for area in focus_areas
+    }
+    for row in grouped:
+        key = (row["submission__report__member_state_id"], area_ids.get(row["focus_area_number"]))
+        tally = cells.get(key)
+        if tally is None:  # an item of a focus area since renumbered: not in today's matrix
+            continue
+        tally.counts[row["status"]] += row["pairs"]
+        tally.progress_total += row["progress"]
+        tally.never_updated += row["never"]
+    return PlanFigures(
+        plan=plan,
+        focus_areas=focus_areas,
+        states=states,
+        cells=cells,
+        accepted=True,
+        submissions=submissions,
     )

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.policy import REGIONAL_ROLES
 from actions.models import ActionItem, Evidence, NationalStatus, StatusHistory
-from countries.access import REGIONAL_ROLES
 from outbox.services import enqueue
 
 from . import tasks

@@ -112,12 +112,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
-    "accounts",
+    "core",
+    "outbox",
     "countries",
+    "accounts",
     "actions",
     "reviews",
-    "reports",
-    "outbox",
+    "regional",
+    "summaries",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -314,7 +317,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # broker; what it could not publish, the outbox relay publishes once the broker is back.
 OUTBOX_PUBLISH_TIMEOUT = env_int("OUTBOX_PUBLISH_TIMEOUT", 1)
 
-# Progress summaries (one per period, scope and plan), digests and reminders: reports app.
+# Progress summaries (one per period, scope and plan), digests and reminders: summaries app.
 SUMMARY_PERIOD = env("SUMMARY_PERIOD", "week")
 if SUMMARY_PERIOD not in ("week", "month"):
     raise ImproperlyConfigured(f"SUMMARY_PERIOD must be week or month, not {SUMMARY_PERIOD!r}")
@@ -325,17 +328,17 @@ REMINDER_DAYS_BEFORE_DUE = whole_days(
 # Every job is safe to run twice: a late or repeated run makes nothing twice.
 CELERY_BEAT_SCHEDULE = {
     "progress-summaries": {
-        "task": "reports.tasks.make_progress_summaries",
+        "task": "summaries.tasks.make_progress_summaries",
         "schedule": cron_schedule("SUMMARY_SCHEDULE", env("SUMMARY_SCHEDULE", "0 1 * * *")),
         "options": {"expires": 6 * 60 * 60},
     },
     "digests": {
-        "task": "reports.tasks.send_digests",
+        "task": "summaries.tasks.send_digests",
         "schedule": cron_schedule("DIGEST_SCHEDULE", env("DIGEST_SCHEDULE", "0 7 * * *")),
         "options": {"expires": 6 * 60 * 60},
     },
     "reminders": {
-        "task": "reports.tasks.send_reminders",
+        "task": "summaries.tasks.send_reminders",
         "schedule": cron_schedule("REMINDER_SCHEDULE", env("REMINDER_SCHEDULE", "0 8 * * *")),
         "options": {"expires": 6 * 60 * 60},
     },

@@ -12,11 +12,11 @@ admin.site.login = admin_login
 urlpatterns = [
     path("", views.home, name="home"),
     path("plans/", include("actions.urls")),
-    path("member-states/", include("countries.urls")),
-    path("national/", include("actions.national_urls")),
+    path("member-states/", include("actions.member_state_urls")),
+    path("national/", include("reviews.national_urls")),
     path("review/", include("reviews.urls")),
-    path("reports/", include("reports.urls")),
-    path("summaries/", include("reports.summary_urls")),
+    path("reports/", include("regional.urls")),
+    path("summaries/", include("summaries.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -26,11 +26,11 @@ from accounts.models import Invitation, Role, hash_token
 from actions import evidence as ev
 from actions.models import Evidence, NationalStatus, StatusHistory
 from actions.services import national_status_update
-from reports.models import ProgressSummary
-from reports.summaries import make_progress_summaries
 from reviews import services as review_services
 from reviews.models import Comment, CountryReport, ReportingRound, ReportTransition
 from reviews.models import today as review_today
+from summaries.models import ProgressSummary
+from summaries.summaries import make_progress_summaries
 from tests import factories
 
 ROLES = ("anonymous", "focal_point", "coordinator", "reviewer", "secretariat", "observer")

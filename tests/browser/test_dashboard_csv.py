@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests import small_plan
 from tests.conftest import PASSWORD
-from tests.reports import small_plan
 
 pytestmark = pytest.mark.browser
 

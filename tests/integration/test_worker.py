@@ -15,9 +15,9 @@ from accounts.models import Role
 from actions.models import NationalStatus, Plan
 from outbox.models import OutboxMessage
 from outbox.tasks import relay_outbox
-from reports import tasks
-from reports.models import ProgressSummary
-from reports.summaries import local_today, period_before, period_containing
+from summaries import tasks
+from summaries.models import ProgressSummary
+from summaries.summaries import local_today, period_before, period_containing
 from tests import factories
 from tests.outbox.conftest import closed_port
 
@@ -96,6 +96,6 @@ def test_a_save_while_redis_is_down_is_done_by_the_worker_once_redis_is_back(wor
     message.refresh_from_db()
     assert message.sent_at is not None
     publish(relay_outbox)  # a later relay finds nothing to send
-    done = f"reports.tasks.refresh_current_summaries[{message.task_id}] succeeded"
+    done = f"summaries.tasks.refresh_current_summaries[{message.task_id}] succeeded"
     worker.wait_for(lambda: worker.output().count("relay_outbox[") >= 4, "second relay")
     assert worker.output().count(done) == 1

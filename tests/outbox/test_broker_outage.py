@@ -12,8 +12,8 @@ from django.utils import timezone
 from actions.models import NationalStatus
 from outbox.models import OutboxMessage
 from outbox.services import relay_pending
-from reports import summaries
-from reports.models import ProgressSummary
+from summaries import summaries
+from summaries.models import ProgressSummary
 from tests import factories
 
 from .test_outbox import make_due
@@ -48,7 +48,7 @@ def test_saving_a_status_with_the_broker_down_succeeds_and_leaves_its_work_pendi
     status = NationalStatus.objects.get()
     assert (status.status, status.progress, status.version) == ("in_progress", 40, 1)
     message = OutboxMessage.objects.get()
-    assert message.task_name == "reports.tasks.refresh_current_summaries"
+    assert message.task_name == "summaries.tasks.refresh_current_summaries"
     assert message.args == [focal_point.member_state_id, item.plan_id]
     assert (message.sent_at, message.attempts) == (None, 1)
     assert "refused" in message.last_error.lower()

@@ -5,7 +5,7 @@ import pytest
 from actions import evidence
 from actions.services import national_status_update
 from outbox.models import OutboxMessage
-from reports.models import ProgressSummary
+from summaries.models import ProgressSummary
 from tests import factories
 
 
@@ -32,7 +32,7 @@ def test_a_status_save_queues_a_refresh_of_its_states_summaries(
         )
 
     message = OutboxMessage.objects.get()
-    assert message.task_name == "reports.tasks.refresh_current_summaries"
+    assert message.task_name == "summaries.tasks.refresh_current_summaries"
     assert message.args == [focal_point.member_state_id, item.plan_id]
     assert message.sent_at is not None  # run in place by the test settings
     region = ProgressSummary.objects.get(member_state=None)

@@ -1,8 +1,8 @@
-"""countries.access.scope_submitted: who sees which submitted reports."""
+"""accounts.policy.scope_submitted: who sees which submitted reports."""
 
 import pytest
 
-from countries.access import scope_submitted
+from accounts.policy import scope_submitted
 from reviews import services
 from reviews.models import CountryReport, Submission, SubmissionItem
 from tests.reviews.conftest import bring_to

@@ -296,7 +296,7 @@ def test_acceptance_locks_the_submission_and_reopening_releases_the_report_only(
 
 
 def test_status_editing_does_not_wait_for_a_round(items, focal_point):
-    """Editing stays as countries.access.can_edit_status decides: no open round needed."""
+    """Editing stays as accounts.policy.can_edit_status decides: no open round needed."""
     saved = factories.save_status(focal_point, items[0], progress=10)
 
     assert saved.progress == 10

@@ -1,0 +1,378 @@
+"""Named read queries for dashboards, tables, exports and progress summaries.
+
+Every figure is aggregated in SQL (GROUP BY with COUNT/SUM); Python only adds up the few
+grouped rows that come back (at most states × focus areas × statuses), never loads statuses one
+by one. The rules behind the figures:
+
+- A (member state, action item) pair the state never updated counts as *not started*, 0 %.
+- *Not applicable* pairs are counted, but left out of the completed share and the average
+  progress (both are taken over the applicable pairs only).
+- A state that does not report on a plan (Timor-Leste on 2021–2025) is "not a member then":
+  it has no figures, and never counts as not started.
+
+Regional aggregates (all reporting states together) are not scoped: every signed-in user may
+see them. Anything per state or per item that a page shows must come from states the user may
+see (`accounts.policy.visible_states` / `scope_national`); the views decide that.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from functools import reduce
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
+from django.utils import timezone
+
+from actions.models import ActionItem, FocusArea, NationalStatus, Plan, StatusHistory
+from countries.models import MemberState
+
+Status = NationalStatus.Status
+STATUS_ORDER = tuple(Status.values)
+
+
+def stale_cutoff(now=None):
+    """The moment before which a status's last change makes it stale."""
+    now = now or timezone.now()
+    return now - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
+
+
+@dataclass
+class Tally:
+    """Counts of (state, item) pairs by status, with the progress they add up to.
+
+    `counts` has every status (never-updated pairs are in "not_started"); `never_updated`
+    and `stale` are subsets of the pairs: never changed, and last changed before the stale
+    cutoff.
+    """
+
+    counts: dict = field(default_factory=lambda: dict.fromkeys(STATUS_ORDER, 0))
+    progress_total: int = 0
+    never_updated: int = 0
+    stale: int = 0
+
+    def __add__(self, other):
+        return Tally(
+            counts={key: self.counts[key] + other.counts[key] for key in STATUS_ORDER},
+            progress_total=self.progress_total + other.progress_total,
+            never_updated=self.never_updated + other.never_updated,
+            stale=self.stale + other.stale,
+        )
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def not_applicable(self):
+        return self.counts[Status.NOT_APPLICABLE]
+
+    @property
+    def applicable(self):
+        return self.total - self.not_applicable
+
+    @property
+    def completed(self):
+        return self.counts[Status.COMPLETED]
+
+    @property
+    def completed_share(self):
+        """Per cent of applicable pairs that are completed (float), or None without any."""
+        return 100 * self.completed / self.applicable if self.applicable else None
+
+    @property
+    def average_progress(self):
+        """Mean progress in per cent over applicable pairs (float), or None without any."""
+        return self.progress_total / self.applicable if self.applicable else None
+
+    def by_status(self):
+        """[(status value, label, count), ...] in the vocabulary's order."""
+        return [(value, Status(value).label, self.counts[value]) for value in STATUS_ORDER]
+
+
+def _sum(tallies):
+    return reduce(Tally.__add__, tallies, Tally())
+
+
+@dataclass
+class PlanFigures:
+    """A plan's figures per member state and focus area, from `plan_figures`."""
+
+    plan: object
+    focus_areas: list  # FocusArea rows of the plan, each with `item_count`
+    states: list  # MemberState rows, each with `reports_on_plan`
+    cells: dict  # (state id, focus area id) -> Tally, for reporting states only
+
+    accepted: bool = False  # figures from accepted submissions (`accepted_plan_figures`)
+    submissions: dict = field(default_factory=dict)  # then: state id -> its submission
+
+    @property
+    def reporting_states(self):
+        """States with figures: those reporting on the plan (and, for accepted figures, with
+        an accepted report)."""
+        return [
+            state
+            for state in self.states
+            if state.reports_on_plan and (not self.accepted or state.pk in self.submissions)
+        ]
+
+    def cell(self, state, focus_area):
+        """The Tally of one state in one focus area, or None if the state does not report."""
+        return self.cells.get((state.pk, focus_area.pk))
+
+    def state_total(self, state):
+        """All of one state's pairs, or None if the state does not report."""
+        if not any(reporting.pk == state.pk for reporting in self.reporting_states):
+            return None
+        return _sum(self.cells[state.pk, area.pk] for area in self.focus_areas)
+
+    def area_total(self, focus_area):
+        """All reporting states' pairs in one focus area."""
+        return _sum(self.cells[state.pk, focus_area.pk] for state in self.reporting_states)
+
+    @property
+    def overall(self):
+        """Every reporting state's pairs of the plan."""
+        return _sum(self.cells.values())
+
+    def by_focus_area(self):
+        """[(focus area, Tally), ...] in focus-area order."""
+        return [(area, self.area_total(area)) for area in self.focus_areas]
+
+    def by_state(self):
+        """[(member state, Tally or None when it does not report), ...] by state name."""
+        return [(state, self.state_total(state)) for state in self.states]
+
+
+def states_and_areas(plan, member_state):
+    """The states a plan's figures are laid out by (only `member_state` when given), by name,
+    and its focus areas with their item counts, by number: two queries."""
+    states = MemberState.objects.with_reporting_in(plan).order_by("name")
+    if member_state is not None:
+        states = states.filter(pk=member_state.pk)
+    focus_areas = (
+        FocusArea.objects.filter(plan=plan)
+        .annotate(item_count=Count("action_items"))
+        .order_by("number")
+    )
+    return list(states), list(focus_areas)
+
+
+def plan_figures(plan, member_state=None, *, now=None):
+    """Figures per member state × focus area × status for `plan`, in three queries.
+
+    With `member_state`, only that state's figures (its `overall` is the state's own).
+    `now` sets the stale cutoff (default: the current time). Returns PlanFigures.
+    """
+    states, focus_areas = states_and_areas(plan, member_state)
+    statuses = NationalStatus.objects.filter(
+        action_item__plan=plan, member_state__reports_from__lte=plan.last_day
+    )
+    if member_state is not None:
+        statuses = statuses.filter(member_state=member_state)
+    grouped = (
+        statuses.values("member_state_id", "action_item__focus_area_id", "status")
+        .annotate(
+            pairs=Count("pk"),
+            progress=Coalesce(Sum("progress"), 0),
+            stale=Count("pk", filter=Q(updated_at__lt=stale_cutoff(now))),
+        )
+        .order_by()
+    )
+    cells = {
+        (state.pk, area.pk): Tally()
+        for state in states
+        if state.reports_on_plan
+        for area in focus_areas
+    }
+    for row in grouped:
+        tally = cells.get((row["member_state_id"], row["action_item__focus_area_id"]))
+        if tally is None:  # a row of a state outside `states`; cannot happen, but never count it
+            continue
+        tally.counts[row["status"]] += row["pairs"]
+        tally.progress_total += row["progress"]
+        tally.stale += row["stale"]
+    areas = {area.pk: area for area in focus_areas}
+    for (_state_id, area_id), tally in cells.items():
+        tally.never_updated = areas[area_id].item_count - tally.total
+        tally.counts[Status.NOT_STARTED] += tally.never_updated
+    return PlanFigures(plan=plan, focus_areas=focus_areas, states=states, cells=cells)
+
+
+@dataclass(frozen=True)
+class MonthActivity:
+    month: datetime.date  # the first day of the month, in the current time zone
+    changes: int  # status changes recorded that month
+    completions: int  # of which set the status to completed
+
+
+def monthly_activity(plan, member_state=None, *, months=12, now=None):
+    """Status changes per month on `plan` over the last `months` months, zeros included.
+
+    One query. Months are calendar months in the current time zone; the last is this month.
+    """
+    now = timezone.localtime(now or timezone.now())
+    first = _add_months(now.date().replace(day=1), -(months - 1))
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    history = StatusHistory.objects.filter(
+        national_status__action_item__plan=plan, changed_at__gte=start
+    )
+    if member_state is not None:
+        history = history.filter(national_status__member_state=member_state)
+    grouped = (
+        history.annotate(month=TruncMonth("changed_at"))
+        .values("month")
+        .annotate(
+            change_count=Count("pk"),
+            completion_count=Count("pk", filter=Q(changes__status__1=Status.COMPLETED)),
+        )
+        .order_by()
+    )
+    found = {timezone.localtime(row["month"]).date(): row for row in grouped}
+    result = []
+    for offset in range(months):
+        month = _add_months(first, offset)
+        row = found.get(month, {"change_count": 0, "completion_count": 0})
+        result.append(MonthActivity(month, row["change_count"], row["completion_count"]))
+    return result
+
+
+def _add_months(day, count):
+    index = day.year * 12 + day.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def item_across_states(action_item, states):
+    """Each of `states` with its status of `action_item`, in one query.
+
+    `states` is a MemberState queryset (already scoped by the caller). Each row gets
+    `status`, `progress`, `narrative`, `challenges`, `next_steps`, `responsible_agency`,
+    `updated_at`, `status_id`; a state that never updated the item reads as not started, 0 %.
+    """
+    row = "item_status"
+    text = {"output_field": CharField()}
+    return states.annotate(
+        item_status=FilteredRelation(
+            "national_statuses", condition=Q(national_statuses__action_item=action_item)
+        ),
+        status_id=F(f"{row}__id"),
+        status=Coalesce(F(f"{row}__status"), Value(Status.NOT_STARTED), **text),
+        progress=Case(
+            When(**{f"{row}__id__isnull": True}, then=Value(0)),
+            default=F(f"{row}__progress"),
+            output_field=IntegerField(),
+        ),
+        narrative=Coalesce(F(f"{row}__narrative"), Value(""), **text),
+        challenges=Coalesce(F(f"{row}__challenges"), Value(""), **text),
+        next_steps=Coalesce(F(f"{row}__next_steps"), Value(""), **text),
+        responsible_agency=Coalesce(F(f"{row}__responsible_agency"), Value(""), **text),
+        updated_at=F(f"{row}__updated_at"),
+    ).order_by("name")
+
+
+def item_tally(action_item, *, now=None):
+    """A regional Tally of `action_item` over every state that reports on its plan (one query)."""
+    plan = action_item.plan
+    row = "item_status"
+    never = Q(**{f"{row}__id__isnull": True})
+    counts = {value: Count("pk", filter=Q(**{f"{row}__status": value})) for value in STATUS_ORDER}
+    figures = (
+        MemberState.objects.reporting_in(plan)
+        .annotate(
+            item_status=FilteredRelation(
+                "national_statuses", condition=Q(national_statuses__action_item=action_item)
+            )
+        )
+        .aggregate(
+            **counts,
+            never_updated=Count("pk", filter=never),
+            progress_total=Coalesce(Sum(f"{row}__progress"), 0),
+            stale=Count("pk", filter=Q(**{f"{row}__updated_at__lt": stale_cutoff(now)})),
+        )
+    )
+    never_updated = figures.pop("never_updated")
+    tally = Tally(
+        progress_total=figures.pop("progress_total"),
+        never_updated=never_updated,
+        stale=figures.pop("stale"),
+    )
+    tally.counts = figures
+    tally.counts[Status.NOT_STARTED] += never_updated
+    return tally
+
+
+STATUS_ROW_FIELDS = ("narrative", "challenges", "next_steps", "responsible_agency")
+
+
+def state_status_rows(plan, member_state):
+    """Every item of `plan` as `member_state` reports it, never-updated ones as not started.
+
+    Rows are ActionItem objects annotated by `ActionItem.with_national_status` plus the
+    state's `state_id`, `state_code`, `state_name`, the `plan_code`, `focus_area_number` and
+    `focus_area_title`, and the status's text fields (empty when never updated). Unordered.
+    """
+    text = {"output_field": CharField()}
+    rows = ActionItem.objects.filter(plan=plan).with_national_status(member_state)
+    return rows.annotate(
+        state_id=Value(member_state.pk, output_field=IntegerField()),
+        state_code=Value(member_state.code, **text),
+        state_name=Value(member_state.name, **text),
+        plan_code=Value(plan.code, **text),
+        focus_area_number=F("focus_area__number"),
+        focus_area_title=F("focus_area__title"),
+        **{
+            name: Coalesce(F(f"state_status__{name}"), Value(""), **text)
+            for name in STATUS_ROW_FIELDS
+        },
+    ).order_by()
+
+
+def status_pairs(plan, member_states, *, refine=None):
+    """The (state, item) rows of `plan` for each of `member_states`, as one queryset.
+
+    One SQL query (UNION ALL of `state_status_rows` per state) that can be counted, ordered by
+    its annotated names and sliced, but not filtered further: pass `refine(queryset)` to
+    filter each state's part first. `member_states` must already be scoped to the user.
+    """
+    parts = [state_status_rows(plan, state) for state in member_states]
+    if refine is not None:
+        parts = [refine(part) for part in parts]
+    if not parts:
+        return _no_status_rows(plan)
+    if len(parts) == 1:
+        return parts[0]
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _no_status_rows(plan):
+    """An empty queryset with the same names as `state_status_rows`, to order and count."""
+    placeholder = MemberState(pk=0, code="", name="")
+    return state_status_rows(plan, placeholder).none()
+
+
+def member_states_with_first_plan():
+    """Member states, each with the first plan it reports on and whether it missed earlier ones."""
+    # A state reports on a plan that ends in or after the year it reports from.
+    reported = Plan.objects.filter(end_year__gte=ExtractYear(OuterRef("reports_from")))
+    first = reported.order_by("start_year")
+    return MemberState.objects.annotate(
+        first_plan_code=Subquery(first.values("code")[:1]),
+        first_plan_title=Subquery(first.values("short_title")[:1]),
+        missed_earlier_plans=Exists(
+            Plan.objects.filter(end_year__lt=ExtractYear(OuterRef("reports_from")))
+        ),
+    )

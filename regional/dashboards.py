@@ -1,0 +1,491 @@
+"""What the dashboard pages show, built from the named queries, with the user's scope applied.
+
+Per-state figures are shown only for states the user may see (`visible_states`, which goes
+through `scope_national`); the regional aggregates for everyone signed in. A number links to
+the status table filtered to the rows behind it only when the user may see all of those rows.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.policy import scope_national, scope_submitted, visible_states
+from actions import charts, queries
+from actions.charts import Bar, Series, StackedRow
+from actions.models import NationalStatus
+from reviews import queries as review_queries
+from reviews.models import CountryReport, ReportingRound, Submission
+from reviews.queries import changes_since_previous_round, compliance_rows, compliance_summary
+
+Status = NationalStatus.Status
+REGION = "All reporting states"
+
+
+def statuses_url(plan, **filters):
+    """The status table of `plan` filtered by `filters` (None values left out)."""
+    params = {"plan": plan.code}
+    params.update({key: value for key, value in filters.items() if value not in (None, "")})
+    return f"{reverse('reports:statuses')}?{urlencode(params)}"
+
+
+def heat_level(average):
+    """0–4 for the matrix's shading by average progress (the number is always shown too)."""
+    return 0 if average is None else min(int(average // 20), 4)
+
+
+@dataclass
+class Cell:
+    tally: queries.Tally
+    area: object = None  # None: all focus areas
+    completed_url: str = ""
+    progress_url: str = ""
+    not_applicable_url: str = ""
+
+    @property
+    def level(self):
+        return heat_level(self.tally.average_progress)
+
+
+@dataclass
+class Row:
+    label: str
+    state: object = None  # None for the region
+    tally: queries.Tally | None = None  # None: the state does not report on the plan
+    cells: list = field(default_factory=list)
+    total: Cell | None = None
+    status_urls: dict = field(default_factory=dict)  # status value -> drill-down URL
+    stale_url: str = ""
+    never_url: str = ""
+    all_url: str = ""  # every row of the state (or region)
+    submission: object = None  # accepted figures: the submission they come from
+
+    @property
+    def is_region(self):
+        return self.state is None
+
+
+class Scope:
+    """Which states' rows a user sees, and where their numbers link.
+
+    Live figures link to the status table filtered to the rows behind the number, when the
+    user may see all of those rows. Accepted figures (observers) link to the accepted report.
+    """
+
+    def __init__(self, plan, visible_ids, reporting_ids, submissions=None):
+        self.plan = plan
+        self.visible_ids = set(visible_ids)
+        self.submissions = submissions  # None: live figures
+        self.sees_region_rows = submissions is None and set(reporting_ids) <= self.visible_ids
+
+    def link(self, state):
+        """A function of table filters giving the drill-down URL for `state`'s numbers
+        (None: the region), or "" when its numbers do not link."""
+        if self.submissions is not None:
+            submission = state and self.submissions.get(state.pk)
+            url = submission and report_url(submission)
+            return lambda **filters: url or ""
+        if (state is None and self.sees_region_rows) or (state and state.pk in self.visible_ids):
+            code = state.code if state is not None else None
+            return lambda **filters: statuses_url(self.plan, state=code, **filters)
+        return lambda **filters: ""
+
+
+def report_url(submission):
+    """The review workflow's page of `submission` (its report, that submission shown)."""
+    report = submission.report
+    url = reverse("reviews:report_detail", args=[report.round_id, report.member_state.code])
+    return f"{url}?{urlencode({'submission': submission.number})}"
+
+
+def _row(scope, label, state, tally, areas):
+    url = scope.link(state)
+
+    def cell(tally, area=None):
+        number = area.number if area is not None else None
+        return Cell(
+            tally,
+            area=area,
+            completed_url=url(focus_area=number, status=Status.COMPLETED),
+            progress_url=url(focus_area=number, status="applicable"),
+            not_applicable_url=url(focus_area=number, status=Status.NOT_APPLICABLE),
+        )
+
+    row = Row(label=label, state=state, tally=tally)
+    if tally is None:
+        return row
+    row.cells = [cell(t, area) for area, t in areas]
+    row.total = cell(tally)
+    row.status_urls = {value: url(status=value) for value in queries.STATUS_ORDER}
+    row.stale_url, row.never_url = url(stale="stale"), url(stale="never")
+    row.all_url = url()
+    return row
+
+
+def _figures_for(plan, user, now):
+    """Live figures and the states whose rows `user` sees; observers: accepted figures."""
+    if is_observer(user):
+        figures = review_queries.accepted_plan_figures(plan)
+        shown = scope_submitted(
+            Submission.objects.filter(pk__in=[s.pk for s in figures.submissions.values()]), user
+        ).values_list("report__member_state_id", flat=True)
+        return figures, set(shown)
+    figures = queries.plan_figures(plan, now=now)
+    return figures, set(visible_states(user).values_list("pk", flat=True))
+
+
+def is_observer(user):
+    return user.is_authenticated and user.role == Role.OBSERVER
+
+
+def plan_dashboard(plan, user, *, now=None):
+    """Everything the regional dashboard of `plan` shows to `user`."""
+    figures, visible_ids = _figures_for(plan, user, now)
+    reporting_ids = [state.pk for state in figures.reporting_states]
+    accepted = figures.accepted
+    scope = Scope(plan, visible_ids, reporting_ids, figures.submissions if accepted else None)
+    rows = []
+    for state in figures.states:
+        # Observers: every state (with its accepted report, or a note that there is none).
+        if state.pk not in visible_ids and not accepted:
+            continue
+        tally = figures.state_total(state) if state.pk in visible_ids or not accepted else None
+        areas = [(area, figures.cell(state, area)) for area in figures.focus_areas] if tally else []
+        row = _row(scope, state.name, state, tally, areas)
+        row.submission = figures.submissions.get(state.pk) if accepted else None
+        rows.append(row)
+    overall = figures.overall
+    region = _row(scope, REGION, None, overall, figures.by_focus_area())
+    context = {
+        "figures": figures,
+        "accepted": accepted,
+        "rows": rows,
+        "region": region,
+        "overall": overall,
+        "sees_region_rows": scope.sees_region_rows,
+        "area_chart": _area_chart(plan, figures, region),
+        "distribution_chart": _distribution_chart(rows, region, accepted),
+    }
+    if not accepted:
+        activity = queries.monthly_activity(plan, now=_activity_end(plan, now))
+        links = [_month_links(plan, m.month) if scope.sees_region_rows else {} for m in activity]
+        context.update(
+            activity=list(zip(activity, links, strict=True)),
+            activity_chart=_activity_chart(activity),
+        )
+    context.update(round_sections(plan, user))
+    return context
+
+
+def round_sections(plan, user):
+    """Compliance in `plan`'s open round, and each state's change since its previous accepted
+    report. A state user sees their own state's rows and the regional counts only."""
+    reporting_round = ReportingRound.objects.select_related("plan").open_for(plan)
+    context = {"round": reporting_round, "compliance": [], "compliance_summary": None}
+    own_only = user.is_state_user
+    if reporting_round is not None:
+        rows = compliance_rows(reporting_round)
+        summary = compliance_summary(rows)
+        context["compliance_summary"] = summary
+        context["compliance_counts"] = [
+            (value, label, summary["by_state"][value])
+            for value, label in CountryReport.State.choices
+        ]
+        if own_only:
+            rows = [row for row in rows if row.state.pk == user.member_state_id]
+        context["compliance"] = rows
+    changes = changes_since_previous_round(plan)
+    if changes:
+        seen = set(
+            scope_submitted(
+                Submission.objects.filter(pk__in=[c.current.pk for c in changes]), user
+            ).values_list("pk", flat=True)
+        )
+        changes = [c for c in changes if c.current.pk in seen]
+    context["round_changes"] = [(c, report_url(c.current)) for c in changes]
+    context["states_with_changes"] = len(changes)
+    return context
+
+
+def _activity_end(plan, now=None):
+    """The last month the activity chart shows: this month, or a closed plan's last month."""
+    now = now or timezone.now()
+    last_day = datetime.datetime.combine(plan.last_day, datetime.time(12))
+    return min(now, timezone.make_aware(last_day))
+
+
+def history_url(**filters):
+    """The history table filtered by `filters` (None values left out)."""
+    params = {key: value for key, value in filters.items() if value not in (None, "")}
+    return f"{reverse('reports:history')}?{urlencode(params)}"
+
+
+def _month_links(plan, month):
+    """The history rows behind a month's counts: its changes, and those to completed."""
+    last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    period = {"plan": plan.code, "changed_since": month, "changed_until": last}
+    return {
+        "changes": history_url(**period),
+        "completions": history_url(**period, new_status=Status.COMPLETED),
+    }
+
+
+def _area_chart(plan, figures, region):
+    bars = [
+        Bar(f"{area.number}. {area.title}", cell.tally.average_progress, cell.progress_url)
+        for area, cell in zip(figures.focus_areas, region.cells, strict=True)
+    ]
+    return charts.bar_chart(
+        bars,
+        chart_id="progress-by-area",
+        title=f"Average progress per focus area, {plan.short_title}",
+        desc="Average progress of all reporting states' applicable actions in each focus area, "
+        "in per cent. The table below gives the same figures.",
+    )
+
+
+def _distribution_chart(rows, region, accepted):
+    stacked = [
+        StackedRow(
+            row.label, row.tally.counts if row.tally else {}, note=_no_figures(row, accepted)
+        )
+        for row in [*rows, region]
+    ]
+    return charts.stacked_bar_chart(
+        stacked,
+        chart_id="status-distribution",
+        title="Status of actions per member state",
+        desc="For each member state, how many actions have each status; never-updated actions "
+        "count as not started. The table below gives the same figures.",
+    )
+
+
+def _no_figures(row, accepted):
+    if row.state is not None and not row.state.reports_on_plan:
+        return "not a member then"
+    return "no accepted report yet" if accepted else "no figures"
+
+
+def _activity_chart(activity):
+    labels = [month.month.strftime("%b %Y") for month in activity]
+    return charts.trend_chart(
+        labels,
+        [
+            Series("Status changes", [month.changes for month in activity]),
+            Series("Marked completed", [month.completions for month in activity]),
+        ],
+        chart_id="activity",
+        title="Status changes per month",
+        desc="How many status changes all reporting states recorded each month, and how many "
+        "of them marked an action completed. The table below gives the same figures.",
+    )
+
+
+def state_profile(plan, state):
+    """A member state's progress per focus area of `plan` (the caller checked visibility)."""
+    figures = queries.plan_figures(plan, member_state=state)
+    scope = Scope(plan, [state.pk], [state.pk])
+    tally = figures.state_total(state)
+    areas = [(area, figures.cell(state, area)) for area in figures.focus_areas] if tally else []
+    row = _row(scope, state.name, state, tally, areas)
+    bars = [
+        Bar(f"{area.number}. {area.title}", cell.tally.average_progress, cell.progress_url)
+        for area, cell in zip(figures.focus_areas, row.cells, strict=False)
+    ]
+    chart = charts.bar_chart(
+        bars,
+        chart_id="state-progress",
+        title=f"{state.name}: average progress per focus area, {plan.short_title}",
+        desc="Average progress of the state's applicable actions in each focus area, in per "
+        "cent. The table below gives the same figures.",
+    )
+    reports = (
+        CountryReport.objects.filter(member_state=state, round__plan=plan)
+        .select_related("round", "accepted_submission")
+        .annotate(
+            submission_count=Count("submissions"), last_submitted=Max("submissions__submitted_at")
+        )
+        .order_by("-round__opens_on")
+    )
+    return {"figures": figures, "row": row, "chart": chart, "round_history": reports}
+
+
+MATRIX_CSV_HEADER = [
+    "scope",
+    "member_state_code",
+    "member_state",
+    "plan",
+    "focus_area",
+    "focus_area_title",
+    "items",
+    "applicable",
+    "completed_percent",
+    "average_progress",
+    *queries.STATUS_ORDER,
+    "never_updated",
+    "stale",
+    "source",
+    "round",
+]
+
+
+def _one_decimal(value):
+    return None if value is None else round(value, 1)
+
+
+def _matrix_line(scope, state, plan, area, tally, submission=None, accepted=False):
+    return [
+        scope,
+        state.code if state else "",
+        state.name if state else REGION,
+        plan.code,
+        area.number if area else None,
+        area.title if area else "All focus areas",
+        tally.total,
+        tally.applicable,
+        _one_decimal(tally.completed_share),
+        _one_decimal(tally.average_progress),
+        *(tally.counts[value] for value in queries.STATUS_ORDER),
+        tally.never_updated,
+        tally.stale,
+        "accepted" if accepted else "live",
+        submission.report.round.name if submission else "",
+    ]
+
+
+def matrix_csv_rows(plan, user, *, now=None):
+    """The status matrix as CSV rows: each state whose figures `user` sees, then the region.
+
+    For each: one row per focus area, then its total (focus_area empty). States that do not
+    report on the plan have no rows. Observers get the accepted figures.
+    """
+    figures, visible_ids = _figures_for(plan, user, now)
+    accepted = figures.accepted
+    for state in figures.reporting_states:
+        if state.pk not in visible_ids:
+            continue
+        submission = figures.submissions.get(state.pk)
+        for area in figures.focus_areas:
+            cell = figures.cell(state, area)
+            yield _matrix_line("state", state, plan, area, cell, submission, accepted)
+        total = figures.state_total(state)
+        yield _matrix_line("state", state, plan, None, total, submission, accepted)
+    for area, tally in figures.by_focus_area():
+        yield _matrix_line("region", None, plan, area, tally, accepted=accepted)
+    yield _matrix_line("region", None, plan, None, figures.overall, accepted=accepted)
+
+
+@dataclass
+class LinkedRecord:
+    item: object
+    reporting: bool  # False: the state was not a member for the item's plan
+    status: str = Status.NOT_STARTED
+    progress: int | None = 0
+    narrative: str = ""
+    updated_at: object = None
+
+    @property
+    def status_label(self):
+        return NationalStatus.display_value("status", self.status)
+
+
+def continuity_rows(item, links, rows, user):
+    """The records of `item`'s predecessors and successors beside each state's own row.
+
+    `links` are the item's continuity links, `rows` the states from `item_across_states`
+    (already scoped). One query, scoped through `scope_national`, whatever the number of links.
+    """
+    predecessors = [
+        link.from_item for link in links if link.to_item_id == item.pk and link.from_item
+    ]
+    successors = [link.to_item for link in links if link.from_item_id == item.pk and link.to_item]
+    linked = predecessors + successors
+    found = {}
+    if linked and rows:
+        statuses = scope_national(NationalStatus.objects.all(), user).filter(
+            action_item__in=linked, member_state__in=[row.pk for row in rows]
+        )
+        found = {(s.member_state_id, s.action_item_id): s for s in statuses}
+    comparison = []
+    for row in rows:
+        records = []
+        for other in linked:
+            saved = found.get((row.pk, other.pk))
+            record = LinkedRecord(other, reporting=row.reports_from <= other.plan.last_day)
+            if saved is not None:
+                record.status, record.progress = saved.status, saved.progress
+                record.narrative, record.updated_at = saved.narrative, saved.updated_at
+            records.append(record)
+        comparison.append((row, records))
+    return {
+        "links": links,
+        "predecessors": predecessors,
+        "successors": successors,
+        "linked": linked,
+        "comparison": comparison,
+    }
+
+
+@dataclass
+class AcceptedItemRow:
+    """One state's accepted record of an item, shaped like `queries.item_across_states` rows."""
+
+    state: object
+    submission: object
+    status: str
+    progress: int | None
+    narrative: str
+    updated_at: object
+    reports_on_plan: bool = True
+
+    @property
+    def name(self):
+        return self.state.name
+
+    @property
+    def code(self):
+        return self.state.code
+
+    @property
+    def url(self):
+        return report_url(self.submission)
+
+
+def accepted_item(item, user):
+    """An item across states from each state's latest accepted report (what observers see).
+
+    Two queries, plus one through `scope_submitted` to keep only what `user` may see.
+    """
+    from reviews.models import SubmissionItem
+
+    submissions = review_queries.latest_accepted_submissions(item.plan)
+    allowed = scope_submitted(
+        SubmissionItem.objects.filter(
+            submission__in=[s.pk for s in submissions.values()], action_item=item
+        ),
+        user,
+        "submission",
+    )
+    by_pk = {s.pk: s for s in submissions.values()}
+    rows = []
+    tally = queries.Tally()
+    for saved in allowed.order_by("submission__report__member_state__name"):
+        submission = by_pk[saved.submission_id]
+        rows.append(
+            AcceptedItemRow(
+                state=submission.report.member_state,
+                submission=submission,
+                status=saved.status,
+                progress=saved.progress,
+                narrative=saved.narrative,
+                updated_at=saved.last_changed_at,
+            )
+        )
+        tally.counts[saved.status] += 1
+        tally.progress_total += saved.progress or 0
+        tally.never_updated += saved.status_version == 0
+    return {"rows": rows, "tally": tally, "accepted": True}

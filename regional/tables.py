@@ -1,0 +1,280 @@
+"""Tables of national statuses, their history and their evidence, each with its CSV columns.
+
+Sorting only follows the columns below (django-tables2 ignores any other `sort` key), each
+with tie-breakers so pages are stable. `csv_columns` are the download's columns, documented
+in docs/csv-columns.md: the table's columns in full (texts not shortened), with codes beside
+names so a later bulk import can read them back.
+"""
+
+import django_tables2 as tables
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+
+from actions.models import NationalStatus
+from core.tables import PagedTable
+
+SHORT_TEXT = 140
+
+
+def _when(value):
+    return formats.date_format(timezone.localtime(value), "j M Y, H:i")
+
+
+def status_url(state_code, item_id):
+    return reverse("national:state_status_detail", args=[state_code, item_id])
+
+
+class ReportTable(PagedTable):
+    """The report tables: paged, with their CSV columns."""
+
+    csv_columns = ()  # (header, function of a record), in order
+
+    @classmethod
+    def csv_header(cls):
+        return [header for header, _ in cls.csv_columns]
+
+    @classmethod
+    def csv_row(cls, record):
+        return [value(record) for _, value in cls.csv_columns]
+
+    def ordered_rows(self):
+        """The table's rows in its current order, unpaginated (for the CSV)."""
+        return self.data.data
+
+
+def _status_label(value):
+    return NationalStatus.display_value("status", value)
+
+
+class StatusTable(ReportTable):
+    """Every (member state, action item) of a plan, from `queries.status_pairs`."""
+
+    state = tables.Column(
+        "State", accessor="state_name", order_by=("state_name", "focus_area_number", "position")
+    )
+    code = tables.Column("No.", order_by=("focus_area_number", "position", "code", "state_name"))
+    title = tables.Column("Action", order_by=("title", "state_name"))
+    focus_area = tables.Column(
+        "Focus area",
+        accessor="focus_area_number",
+        order_by=("focus_area_number", "state_name", "position"),
+    )
+    status = tables.Column("Status", order_by=("status", "state_name", "position"))
+    progress = tables.Column(
+        "Progress",
+        default="—",
+        order_by=("progress", "state_name", "position"),
+        attrs={"td": {"class": "num"}},
+    )
+    narrative = tables.Column("Narrative", orderable=False, default="")
+    updated_at = tables.Column(
+        "Last change", default="never", order_by=("updated_at", "state_name", "position")
+    )
+    updated_by = tables.Column("By", accessor="updated_by_name", default="—", orderable=False)
+
+    csv_columns = (
+        ("member_state_code", lambda r: r.state_code),
+        ("member_state", lambda r: r.state_name),
+        ("plan", lambda r: r.plan_code),
+        ("focus_area", lambda r: r.focus_area_number),
+        ("item_code", lambda r: r.code),
+        ("item_title", lambda r: r.title),
+        ("status", lambda r: r.status),
+        ("status_label", lambda r: _status_label(r.status)),
+        ("progress", lambda r: r.progress),
+        ("narrative", lambda r: r.narrative),
+        ("challenges", lambda r: r.challenges),
+        ("next_steps", lambda r: r.next_steps),
+        ("responsible_agency", lambda r: r.responsible_agency),
+        ("updated_at", lambda r: r.updated_at),
+        ("updated_by", lambda r: r.updated_by_name or r.updated_by_email),
+        ("version", lambda r: r.status_version),
+    )
+
+    class Meta(PagedTable.Meta):
+        order_by = ("state", "code")
+        empty_text = "No statuses match these filters."
+
+    def render_code(self, record, value):
+        return format_html('<a href="{}">{}</a>', status_url(record.state_code, record.pk), value)
+
+    def render_title(self, record, value):
+        return format_html('<a href="{}">{}</a>', status_url(record.state_code, record.pk), value)
+
+    def render_status(self, record, value):
+        label = _status_label(value)
+        if record.updated_at is None:
+            return format_html('{} <span class="muted">· never updated</span>', label)
+        return label
+
+    def render_progress(self, value):
+        return f"{value} %"
+
+    def render_narrative(self, value):
+        return truncatechars(value, SHORT_TEXT)
+
+    def render_updated_at(self, value):
+        return _when(value)
+
+    def render_updated_by(self, record):
+        return record.updated_by_name or record.updated_by_email or "—"
+
+
+def _name(user):
+    return user and (user.name or user.email)
+
+
+def _state_and_item_columns(*then):
+    """The state and item number columns of rows hanging off a national status, each sorted
+    with the tie-breakers `then`."""
+    state = tables.Column(
+        "State",
+        accessor="national_status__member_state__name",
+        order_by=("national_status__member_state__name", *then),
+    )
+    code = tables.Column(
+        "No.",
+        accessor="national_status__action_item__code",
+        order_by=("national_status__action_item__position", *then),
+    )
+    return state, code
+
+
+# The first CSV columns of rows hanging off a national status (history, evidence).
+STATUS_ITEM_CSV_COLUMNS = (
+    ("member_state_code", lambda r: r.national_status.member_state.code),
+    ("member_state", lambda r: r.national_status.member_state.name),
+    ("plan", lambda r: r.national_status.action_item.plan.code),
+    ("item_code", lambda r: r.national_status.action_item.code),
+    ("item_title", lambda r: r.national_status.action_item.title),
+)
+
+
+def _changes_summary(record):
+    return "; ".join(f"{label}: {old} → {new}" for label, old, new in record.field_changes)
+
+
+def _old_new(field):
+    def old(record):
+        return record.changes.get(field, [None, None])[0]
+
+    def new(record):
+        return record.changes.get(field, [None, None])[1]
+
+    return [(f"{field}_old", old), (f"{field}_new", new)]
+
+
+class HistoryTable(ReportTable):
+    """Status history rows (newest first), with their state, item and author."""
+
+    state, code = _state_and_item_columns("-changed_at", "-pk")
+    title = tables.Column("Action", accessor="national_status__action_item__title", orderable=False)
+    version = tables.Column(
+        "Version", attrs={"td": {"class": "num"}}, order_by=("version", "-changed_at", "-pk")
+    )
+    changed_at = tables.Column("When", order_by=("changed_at", "pk"))
+    changed_by = tables.Column("By", accessor="changed_by__name", default="—", orderable=False)
+    changes = tables.Column("Changes", empty_values=(), orderable=False)
+
+    csv_columns = (
+        *STATUS_ITEM_CSV_COLUMNS,
+        ("version", lambda r: r.version),
+        ("changed_at", lambda r: r.changed_at),
+        ("changed_by", lambda r: _name(r.changed_by)),
+        ("changed_fields", lambda r: " ".join(sorted(r.changes))),
+        *(column for field in NationalStatus.TRACKED_FIELDS for column in _old_new(field)),
+    )
+
+    class Meta(PagedTable.Meta):
+        order_by = ("-changed_at",)
+        empty_text = "No changes match these filters."
+
+    def _url(self, record):
+        status = record.national_status
+        return reverse(
+            "national:state_status_history",
+            args=[status.member_state.code, status.action_item_id],
+        )
+
+    def render_code(self, record, value):
+        return format_html('<a href="{}">{}</a>', self._url(record), value)
+
+    def render_changed_at(self, value):
+        return _when(value)
+
+    def render_changed_by(self, record):
+        return _name(record.changed_by) or "—"
+
+    def render_changes(self, record):
+        return truncatechars(_changes_summary(record), SHORT_TEXT * 2) or "—"
+
+
+class EvidenceTable(ReportTable):
+    """Evidence links and files, with their state, item and review."""
+
+    state, code = _state_and_item_columns("added_at", "pk")
+    title = tables.Column("Evidence", order_by=("title", "pk"))
+    kind = tables.Column("Kind", order_by=("kind", "added_at", "pk"))
+    review = tables.Column("Review", order_by=("review", "added_at", "pk"))
+    added_at = tables.Column("Added", order_by=("added_at", "pk"))
+    withdrawn_at = tables.Column("Withdrawn", default="—", order_by=("withdrawn_at", "pk"))
+
+    csv_columns = (
+        *STATUS_ITEM_CSV_COLUMNS,
+        ("evidence_id", lambda r: r.pk),
+        ("kind", lambda r: r.kind),
+        ("title", lambda r: r.title),
+        ("url", lambda r: r.url),
+        ("original_name", lambda r: r.original_name),
+        ("content_type", lambda r: r.content_type),
+        ("size", lambda r: r.size),
+        ("added_at", lambda r: r.added_at),
+        ("added_by", lambda r: _name(r.added_by)),
+        ("review", lambda r: r.review),
+        ("review_comment", lambda r: r.review_comment),
+        ("reviewed_at", lambda r: r.reviewed_at),
+        ("reviewed_by", lambda r: _name(r.reviewed_by)),
+        ("withdrawn_at", lambda r: r.withdrawn_at),
+    )
+
+    class Meta(PagedTable.Meta):
+        order_by = ("-added_at",)
+        empty_text = "No evidence matches these filters."
+
+    def render_code(self, record, value):
+        status = record.national_status
+        url = status_url(status.member_state.code, status.action_item_id)
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_added_at(self, value):
+        return _when(value)
+
+    def render_withdrawn_at(self, value):
+        return _when(value)
+
+
+# A state's report in a round: the frozen rows of one submission (review workflow).
+ROUND_REPORT_COLUMNS = (
+    ("member_state_code", lambda s, i: s.report.member_state.code),
+    ("member_state", lambda s, i: s.report.member_state.name),
+    ("plan", lambda s, i: s.report.round.plan.code),
+    ("round", lambda s, i: s.report.round.name),
+    ("submission", lambda s, i: s.number),
+    ("submitted_at", lambda s, i: s.submitted_at),
+    ("accepted_at", lambda s, i: s.accepted_at),
+    ("focus_area", lambda s, i: i.focus_area_number),
+    ("item_code", lambda s, i: i.code),
+    ("item_title", lambda s, i: i.title),
+    ("status", lambda s, i: i.status),
+    ("status_label", lambda s, i: _status_label(i.status)),
+    ("progress", lambda s, i: i.progress),
+    ("narrative", lambda s, i: i.narrative),
+    ("challenges", lambda s, i: i.challenges),
+    ("next_steps", lambda s, i: i.next_steps),
+    ("responsible_agency", lambda s, i: i.responsible_agency),
+    ("updated_at", lambda s, i: i.last_changed_at),
+    ("updated_by", lambda s, i: i.last_changed_by),
+    ("version", lambda s, i: i.status_version),
+)

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from summaries.reminders import send_reminders
+
+
+class Command(BaseCommand):
+    help = "E-mail the reminders due today (rounds due soon or overdue, items not updated)."
+
+    def handle(self, *args, **options):
+        sent = send_reminders()
+        self.stdout.write(f"Sent {sent} reminder e-mail(s).")

@@ -1,0 +1,125 @@
+"""Pages of the progress summaries: list, one summary with charts and trend, CSV, preferences.
+
+Every summary is loaded through `ProgressSummary.objects.visible_to` (accounts.policy): a
+state's summary that the user may not see answers 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+from django_tables2 import RequestConfig
+
+from actions.charts import Bar, Series, StackedRow, bar_chart, stacked_bar_chart, trend_chart
+from core.csv import csv_response
+
+from .digests import digest_choices, digest_preferences_save
+from .forms import DigestPreferencesForm
+from .models import ProgressSummary
+from .summaries import CSV_HEADER, csv_rows
+from .tables import SummaryFilter, SummaryTable
+
+TREND_PERIODS = 26
+
+
+def _visible_summary(user, pk):
+    summaries = ProgressSummary.objects.visible_to(user).select_related("plan", "member_state")
+    return get_object_or_404(summaries, pk=pk)
+
+
+@require_safe
+@login_required
+def summary_list(request):
+    summaries = ProgressSummary.objects.visible_to(request.user).for_listing()
+    filterset = SummaryFilter(request.GET, queryset=summaries, user=request.user)
+    table = SummaryTable(filterset.qs, caption="Progress summaries", user=request.user)
+    RequestConfig(request).configure(table)
+    context = {"filter": filterset, "table": table, "period_kind": settings.SUMMARY_PERIOD}
+    return render(request, "summaries/progresssummary_list.html", context)
+
+
+@require_safe
+@login_required
+def summary_detail(request, pk):
+    summary = _visible_summary(request.user, pk)
+    figures = summary.figures_for(request.user)
+    trend = [
+        {"summary": item, "figures": item.figures_for(request.user)}
+        for item in ProgressSummary.objects.of_scope(summary.plan, summary.member_state)
+        .filter(period_start__lte=summary.period_start)
+        .order_by("-period_start")[:TREND_PERIODS]
+    ][::-1]
+    state_summaries = []
+    if summary.is_regional:
+        state_summaries = (
+            ProgressSummary.objects.visible_to(request.user)
+            .filter(plan=summary.plan, period_start=summary.period_start)
+            .exclude(member_state__isnull=True)
+            .select_related("member_state")
+            .order_by("member_state__name")
+        )
+    context = {
+        "summary": summary,
+        "figures": figures,
+        "trend": trend,
+        "state_summaries": state_summaries,
+        **summary_charts(summary, figures, trend),
+    }
+    return render(request, "summaries/progresssummary_detail.html", context)
+
+
+@require_safe
+@login_required
+def summary_csv(request, pk):
+    summary = _visible_summary(request.user, pk)
+    scope = "region" if summary.is_regional else summary.member_state.code.lower()
+    name = f"summary-{summary.plan.code}-{scope}-{summary.period_start:%Y-%m-%d}"
+    return csv_response(name, CSV_HEADER, csv_rows(summary, summary.figures_for(request.user)))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def digest_preferences(request):
+    current = digest_choices(request.user)
+    form = DigestPreferencesForm(request.POST or None, user=request.user, current=current)
+    if request.method == "POST" and form.is_valid():
+        digest_preferences_save(user=request.user, choices=form.cleaned_data)
+        messages.success(request, "Your digest preferences were saved.")
+        return redirect("summaries:preferences")
+    return render(request, "summaries/digestpreference_form.html", {"form": form})
+
+
+def summary_charts(summary, figures, trend):
+    """The SVG charts of a summary page; the page shows the same numbers in tables."""
+    areas = figures["focus_areas"]
+    rows = [StackedRow("All focus areas", figures["status_counts"])] + [
+        StackedRow(f"{area['number']}. {area['title']}", area["status_counts"]) for area in areas
+    ]
+    labels = [item["summary"].short_period_label for item in trend]
+    return {
+        "status_chart": stacked_bar_chart(
+            rows,
+            chart_id="status-chart",
+            title=f"Status of the actions, {summary.scope_name}",
+            desc="Number of actions in each status, overall and per focus area.",
+        ),
+        "area_chart": bar_chart(
+            [Bar(f"{area['number']}. {area['title']}", area["average_progress"]) for area in areas],
+            chart_id="area-chart",
+            title="Average progress per focus area",
+            desc="Average progress in per cent of the applicable actions of each focus area.",
+        ),
+        "trend_chart": trend_chart(
+            labels,
+            [
+                Series("Average progress", [i["figures"]["average_progress"] for i in trend]),
+                Series("Completed share", [i["figures"]["completed_share"] for i in trend]),
+            ],
+            chart_id="trend-chart",
+            title=f"Progress over the last {len(trend)} summaries",
+            desc="Average progress and share of completed actions, in per cent, per period.",
+            max_value=100,
+            unit=" %",
+        ),
+    }

@@ -1,0 +1,484 @@
+"""The regional dashboard, by role: figures, drill-down links, Timor-Leste, rounds, queries."""
+
+import datetime
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from actions.models import NationalStatus, StatusHistory
+from regional.dashboards import REGION
+from tests import factories, small_plan
+from tests.factories import logged_in
+
+Status = NationalStatus.Status
+
+
+@pytest.fixture
+def small(plan_2021, cambodia, malaysia, timor_leste):
+    return small_plan.build(plan_2021)
+
+
+def dashboard(user, plan):
+    response = logged_in(user).get(reverse("reports:plan_dashboard", args=[plan.code]))
+    assert response.status_code == 200
+    return response
+
+
+def row(response, label):
+    return next(
+        r for r in response.context["rows"] + [response.context["region"]] if r.label == label
+    )
+
+
+def text(response):
+    """The page's text without tags, spaces collapsed (no-break spaces too)."""
+    plain = unescape(re.sub(r"<[^>]+>", "", response.content.decode()))
+    return re.sub(r"\s+", " ", plain.replace("\u00a0", " "))
+
+
+def query(url):
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+# The figures on the page.
+
+
+def test_matrix_cells_show_completed_out_of_applicable_and_average_progress(small, reviewer):
+    response = dashboard(reviewer, small.plan)
+
+    cambodia = row(response, "Cambodia")
+    first, second = cambodia.cells
+    assert (first.tally.completed, first.tally.applicable) == (1, 3)
+    assert round(first.tally.average_progress) == 47  # (100 + 40 + 0) / 3
+    assert (second.tally.completed, second.tally.applicable, second.tally.average_progress) == (
+        0,
+        1,
+        10,
+    )
+    page = text(response)
+    assert "1 of 3 completed (33 %)" in page
+    assert "average 47 %" in page
+    assert "1 of 2 completed (50 %)" in page  # Malaysia, focus area 1
+    assert "average 80 %" in page
+
+
+def test_overall_progress_of_the_region(small, reviewer):
+    response = dashboard(reviewer, small.plan)
+
+    overall = response.context["overall"]
+    assert (overall.average_progress, overall.completed_share) == (45, 25)
+    region = row(response, REGION)
+    assert [round(c.tally.average_progress) for c in region.cells] == [60, 20]
+
+
+def test_each_cell_has_a_shade_and_its_numbers_never_colour_alone(small, reviewer):
+    response = dashboard(reviewer, small.plan)
+
+    cells = re.findall(r'<td class="heat-(\d)">(.*?)</td>', response.content.decode(), re.S)
+    assert len(cells) == 3 * 3  # Cambodia, Malaysia, region × two focus areas and the total
+    for _level, content in cells:
+        assert re.search(r"\d+ of \d+ completed", content), content
+        assert re.search(r"average \d+", content), content
+    levels = {r.label: [c.level for c in r.cells] for r in response.context["rows"] if r.cells}
+    assert levels == {"Cambodia": [2, 0], "Malaysia": [4, 1]}  # 47 %, 10 %; 80 %, 25 %
+
+
+def test_timor_leste_shows_not_a_member_then_on_the_2021_plan(small, reviewer):
+    response = dashboard(reviewer, small.plan)
+
+    timor = row(response, "Timor-Leste")
+    assert timor.tally is None
+    page = response.content.decode()
+    timor_row = re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>Timor-Leste</a>.*?</tr>", page, re.S)
+    assert "Not a member then" in timor_row.group(0)
+    assert "not started" not in timor_row.group(0).lower()
+
+
+def test_timor_leste_reports_on_the_2026_plan(plan_2026, reviewer):
+    built = small_plan.build(plan_2026)
+
+    response = dashboard(reviewer, built.plan)
+
+    timor = row(response, "Timor-Leste")
+    assert timor.tally.counts[Status.NOT_STARTED] == 5  # never updated: not started, 0 %
+    assert timor.tally.average_progress == 0
+
+
+def test_status_distribution_per_state_has_a_chart_and_a_table(small, reviewer):
+    response = dashboard(reviewer, small.plan)
+    page = response.content.decode()
+
+    assert 'aria-labelledby="status-distribution-title status-distribution-desc"' in page
+    assert "<title>Cambodia: Completed 1</title>" in page
+    caption = "Number of actions with each status, per member state"
+    table = page[page.index(caption) :]
+    table = table[: table.index("</table>")]
+    cambodia = re.search(r"<th scope=\"row\">Cambodia</th>(.*?)</tr>", table, re.S).group(1)
+    assert re.findall(r">(\d+)<", cambodia) == ["1", "1", "1", "1", "0", "1", "5"]
+
+
+def test_stale_and_never_updated_counts_per_state(small, reviewer, settings):
+    settings.STALE_AFTER_DAYS = 90
+
+    response = dashboard(reviewer, small.plan)
+
+    assert (row(response, "Cambodia").tally.stale, row(response, "Malaysia").tally.stale) == (1, 2)
+    assert row(response, REGION).tally.never_updated == 2
+
+
+def test_activity_trend_counts_the_months_changes(small, reviewer):
+    StatusHistory.objects.create(
+        national_status=small.statuses["KH", "1.1"],
+        version=2,
+        changed_at=timezone.make_aware(datetime.datetime(2025, 12, 15, 12)),
+        changes={"status": ["in_progress", "completed"]},
+    )
+
+    response = dashboard(reviewer, small.plan)
+
+    latest, links = response.context["activity"][-1]
+    assert (latest.changes, latest.completions) == (1, 1)
+    assert 'aria-labelledby="activity-title activity-desc"' in response.content.decode()
+    client = logged_in(reviewer)
+    for kind in ("changes", "completions"):
+        assert client.get(links[kind]).context["table"].paginator.count == 1
+
+
+# Every number drills down to exactly the rows behind it.
+
+
+def drill_urls(response):
+    rows = response.context["rows"] + [response.context["region"]]
+    for r in rows:
+        if r.tally is None:
+            continue
+        for cell in [*r.cells, r.total]:
+            yield cell.completed_url, cell.tally.completed
+            yield cell.progress_url, cell.tally.applicable
+        for value in r.status_urls:
+            yield r.status_urls[value], r.tally.counts[value]
+        yield r.stale_url, r.tally.stale
+        yield r.never_url, r.tally.never_updated
+
+
+def test_every_number_links_to_the_table_of_exactly_its_rows(small, reviewer):
+    response = dashboard(reviewer, small.plan)
+    client = logged_in(reviewer)
+
+    checked = 0
+    for url, count in drill_urls(response):
+        assert url.startswith(reverse("reports:statuses") + "?plan=rpa-2021-2025")
+        table = client.get(url).context["table"]
+        assert table.paginator.count == count, url
+        checked += 1
+    assert checked == 3 * (3 * 2 + 6 + 2)
+
+
+def test_a_cell_link_carries_its_filters_in_the_url(small, reviewer):
+    response = dashboard(reviewer, small.plan)
+
+    cell = row(response, "Cambodia").cells[0]
+
+    assert query(cell.completed_url) == {
+        "plan": "rpa-2021-2025",
+        "state": "KH",
+        "focus_area": "1",
+        "status": "completed",
+    }
+    assert f'href="{cell.completed_url.replace("&", "&amp;")}"' in response.content.decode()
+
+
+# Who sees what.
+
+
+def test_a_focal_point_sees_their_own_state_and_regional_aggregates_only(small, focal_point):
+    response = dashboard(focal_point, small.plan)
+
+    assert [r.label for r in response.context["rows"]] == ["Cambodia"]
+    assert response.context["region"].tally.total == 10
+    page = response.content.decode()
+    assert "Malaysia" not in page
+    assert "state=MY" not in page
+    # Regional numbers do not link: the rows behind them are not all theirs to see.
+    assert all(not url for url, _ in drill_urls_of_region(response))
+    assert all("state=KH" in url for url, _ in drill_urls_of_state(response, "Cambodia"))
+
+
+def drill_urls_of_region(response):
+    region = response.context["region"]
+    return [(c.completed_url, 0) for c in region.cells] + [
+        (u, 0) for u in region.status_urls.values()
+    ]
+
+
+def drill_urls_of_state(response, label):
+    found = row(response, label)
+    return [(c.completed_url, 0) for c in found.cells] + [(found.stale_url, 0)]
+
+
+def test_an_observer_without_accepted_reports_sees_no_state_figures(small, observer):
+    response = dashboard(observer, small.plan)
+
+    assert response.context["accepted"] is True
+    assert all(r.tally is None for r in response.context["rows"])
+    assert response.context["overall"].total == 0
+    page = text(response)
+    assert "You see accepted data only" in page
+    assert "No accepted report yet" in page
+    assert "narrative" not in page
+    assert reverse("reports:statuses") not in page
+
+
+def test_an_observer_sees_the_accepted_report_not_later_changes(
+    plan_2026, coordinator, reviewer, observer
+):
+    built = small_plan.build(plan_2026)
+    reporting_round = small_plan.make_round(plan_2026)
+    submission = small_plan.accept_report(
+        reporting_round, coordinator=coordinator, reviewer=reviewer
+    )
+    # After acceptance Cambodia completes 1.2: live data, not yet accepted.
+    NationalStatus.objects.filter(pk=built.statuses["KH", "1.2"].pk).update(
+        status=Status.COMPLETED, progress=100
+    )
+
+    response = dashboard(observer, plan_2026)
+
+    cambodia = row(response, "Cambodia")
+    assert cambodia.tally.completed == 1  # as accepted
+    assert cambodia.tally.average_progress == 37.5
+    assert cambodia.submission == submission
+    assert row(response, "Malaysia").tally is None
+    report_link = reverse("reviews:report_detail", args=[reporting_round.pk, "KH"])
+    assert cambodia.cells[0].completed_url == f"{report_link}?submission=1"
+    assert response.context["overall"].total == 5
+
+
+def test_reviewers_see_live_figures_after_the_same_change(plan_2026, coordinator, reviewer):
+    built = small_plan.build(plan_2026)
+    small_plan.accept_report(
+        small_plan.make_round(plan_2026), coordinator=coordinator, reviewer=reviewer
+    )
+    NationalStatus.objects.filter(pk=built.statuses["KH", "1.2"].pk).update(
+        status=Status.COMPLETED, progress=100
+    )
+
+    assert row(dashboard(reviewer, plan_2026), "Cambodia").tally.completed == 2
+
+
+def test_anonymous_visitors_are_sent_to_log_in(small, client):
+    url = reverse("reports:plan_dashboard", args=[small.plan.code])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_an_unknown_plan_answers_404(reviewer):
+    response = logged_in(reviewer).get(reverse("reports:plan_dashboard", args=["nope"]))
+
+    assert response.status_code == 404
+
+
+# Reporting rounds.
+
+
+def test_no_open_round_is_said_plainly(small, reviewer):
+    page = text(dashboard(reviewer, small.plan))
+
+    assert "No reporting round of RPA 2021–2025 is open now" in page
+    assert "No state has two accepted reports" in page
+
+
+def test_compliance_of_the_open_round(plan_2026, coordinator, reviewer, malaysia):
+    small_plan.build(plan_2026)
+    reporting_round = small_plan.make_round(plan_2026, "2026 annual")
+    small_plan.accept_report(reporting_round, coordinator=coordinator, reviewer=reviewer)
+
+    response = dashboard(reviewer, plan_2026)
+
+    assert response.context["round"] == reporting_round
+    states = {r.state.code: r.report_state for r in response.context["compliance"]}
+    assert states == {"KH": "accepted", "MY": "draft", "TL": "draft"}
+    counts = {value: count for value, _, count in response.context["compliance_counts"]}
+    assert counts["accepted"] == 1
+    assert counts["draft"] == 2
+    assert (
+        reverse("reviews:round_compliance", args=[reporting_round.pk]) in response.content.decode()
+    )
+
+
+def test_a_focal_point_sees_only_their_own_compliance_row(plan_2026, focal_point, coordinator):
+    small_plan.build(plan_2026)
+    small_plan.make_round(plan_2026)
+
+    response = dashboard(focal_point, plan_2026)
+
+    assert [r.state.code for r in response.context["compliance"]] == ["KH"]
+    assert response.context["compliance_summary"]["total"] == 3
+
+
+def accepted_twice(plan, coordinator, reviewer, built):
+    first = small_plan.make_round(plan, "2026 annual")
+    small_plan.accept_report(first, coordinator=coordinator, reviewer=reviewer)
+    small_plan.close_round(first)
+    factories.make_status(
+        coordinator.member_state, built.items["1.3"], status=Status.IN_PROGRESS, progress=30
+    )
+    second = small_plan.make_round(plan, "2027 annual")
+    small_plan.accept_report(second, coordinator=coordinator, reviewer=reviewer)
+    return first, second
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "coordinator", "observer"])
+def test_change_since_the_previous_accepted_report(
+    plan_2026, coordinator, reviewer, observer, persona
+):
+    built = small_plan.build(plan_2026)
+    first, second = accepted_twice(plan_2026, coordinator, reviewer, built)
+    user = {"reviewer": reviewer, "coordinator": coordinator, "observer": observer}[persona]
+
+    response = dashboard(user, plan_2026)
+
+    [(changes, url)] = response.context["round_changes"]
+    assert changes.member_state.code == "KH"
+    assert [(i.code, i.old_status, i.new_status, i.progress_change) for i in changes.items] == [
+        ("1.3", "not_started", "in_progress", 30)
+    ]
+    assert url == reverse("reviews:report_detail", args=[second.pk, "KH"]) + "?submission=1"
+    assert "Not started → In progress, +30 points" in text(response)
+
+
+def test_another_states_changes_are_not_shown_to_a_focal_point(
+    plan_2026, coordinator, reviewer, other_focal_point
+):
+    built = small_plan.build(plan_2026)
+    accepted_twice(plan_2026, coordinator, reviewer, built)
+
+    response = dashboard(other_focal_point, plan_2026)
+
+    assert response.context["round_changes"] == []
+    assert "Cambodia" not in response.content.decode()
+
+
+# Speed: a fixed number of queries, whatever the data.
+
+
+def grow(built, more_states, more_items, more_history):
+    """Add states, items (with statuses) and history rows to the small plan."""
+    codes = ["ID", "PH", "TH"][:more_states]
+    states = [factories.make_state(code) for code in codes] + [built.kh]
+    for n in range(more_items):
+        item = factories.make_item(built.fa2, f"2.{n + 10}")
+        for state in states:
+            status = factories.make_status(state, item, status=Status.PLANNED, progress=5)
+            for version in range(more_history):
+                StatusHistory.objects.create(
+                    national_status=status,
+                    version=version + 1,
+                    changed_at=timezone.now() - datetime.timedelta(days=version * 20),
+                    changes={"progress": [0, 5]},
+                )
+
+
+# Session and user (read, and the session renewed: savepoint, update, release); the plans;
+# the states, focus areas and grouped statuses (figures); the
+# states the user may see; the monthly activity; the open round.
+SESSION_AND_USER = 5
+DASHBOARD = SESSION_AND_USER + 1 + 3 + 1 + 1 + 1
+
+
+@pytest.mark.parametrize("more", [(0, 0, 0), (3, 12, 4)])
+def test_dashboard_queries_do_not_grow_with_states_items_or_history(
+    small, reviewer, django_assert_num_queries, more
+):
+    grow(small, *more)
+    client = logged_in(reviewer)
+
+    # And the accepted submissions (change since the previous round).
+    with django_assert_num_queries(DASHBOARD + 1):
+        response = client.get(reverse("reports:plan_dashboard", args=[small.plan.code]))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("more", [(0, 0, 0), (2, 8, 3)])
+def test_dashboard_with_an_open_round_and_accepted_reports_has_fixed_queries(
+    plan_2026, coordinator, reviewer, django_assert_num_queries, more
+):
+    built = small_plan.build(plan_2026)
+    accepted_twice(plan_2026, coordinator, reviewer, built)
+    grow(built, *more)
+    client = logged_in(reviewer)
+
+    # The compliance rows (two), the accepted submissions and their two snapshots, the
+    # submissions the user may see.
+    with django_assert_num_queries(DASHBOARD + 2 + 2 + 1):
+        response = client.get(reverse("reports:plan_dashboard", args=[plan_2026.code]))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("more", [(0, 0, 0), (3, 10, 2)])
+def test_observer_dashboard_queries_do_not_grow(
+    plan_2026, coordinator, reviewer, observer, django_assert_num_queries, more
+):
+    built = small_plan.build(plan_2026)
+    small_plan.accept_report(
+        small_plan.make_round(plan_2026), coordinator=coordinator, reviewer=reviewer
+    )
+    grow(built, *more)
+    client = logged_in(observer)
+
+    # Session and user, plans; accepted submissions, states, focus areas, grouped snapshots;
+    # the submissions the observer may see; the open round, its compliance (two); the
+    # accepted submissions for the change since the previous round.
+    with django_assert_num_queries(SESSION_AND_USER + 1 + 4 + 1 + 1 + 2 + 1):
+        response = client.get(reverse("reports:plan_dashboard", args=[plan_2026.code]))
+
+    assert response.status_code == 200
+
+
+def test_region_role_is_not_what_decides(small, settings):
+    """A reviewer without the role's rights (inactive) is simply not logged in."""
+    user = factories.make_user(Role.REVIEWER, is_active=False)
+    client = Client()
+    client.force_login(user)
+
+    response = client.get(reverse("reports:plan_dashboard", args=[small.plan.code]))
+
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("more_states", [0, 3])
+def test_index_lists_plans_and_visible_states_in_fixed_queries(
+    small, plan_2026, reviewer, focal_point, django_assert_num_queries, more_states
+):
+    for code in ["ID", "PH", "TH"][:more_states]:
+        factories.make_state(code)
+
+    client = logged_in(reviewer)
+
+    # The plans; the states the user may see.
+    with django_assert_num_queries(SESSION_AND_USER + 2):
+        response = client.get(reverse("reports:index"))
+
+    assert len(response.context["states"]) == 3 + more_states
+    assert [
+        s.code for s in logged_in(focal_point).get(reverse("reports:index")).context["states"]
+    ] == ["KH"]
+    assert reverse("reports:plan_dashboard", args=[plan_2026.code]) in response.content.decode()
+
+
+def test_a_past_plans_activity_ends_with_its_last_month(small, reviewer):
+    response = dashboard(reviewer, small.plan)  # RPA 2021–2025
+
+    months = [month.month for month, _ in response.context["activity"]]
+    assert (months[0], months[-1]) == (datetime.date(2025, 1, 1), datetime.date(2025, 12, 1))

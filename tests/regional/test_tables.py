@@ -1,0 +1,354 @@
+"""The status, history and evidence tables: filters, sorting, paging, scoping, bad input."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.models import Evidence, NationalStatus, StatusHistory
+from core.tables import MAX_PAGE_SIZE, PAGE_SIZE
+from tests import factories, small_plan
+from tests.factories import logged_in
+
+Status = NationalStatus.Status
+SESSION_AND_USER = 5  # read the session and the user; renew the session (three queries)
+PLAN = "rpa-2021-2025"
+
+
+@pytest.fixture
+def small(plan_2021, cambodia, malaysia, timor_leste):
+    return small_plan.build(plan_2021)
+
+
+def rows(user, name="reports:statuses", **params):
+    response = logged_in(user).get(reverse(name), params)
+    assert response.status_code == 200
+    return response
+
+
+def keys(response):
+    """(state code, item code) of the rows on the page, in order."""
+    return [(r.state_code, r.code) for r in records(response)]
+
+
+def records(response):
+    return [row.record for row in response.context["table"].page.object_list]
+
+
+# The status table: every (state, item) of a plan, never-updated ones as not started.
+
+
+def test_the_table_lists_every_state_and_item_of_the_plan(small, reviewer):
+    response = rows(reviewer, plan=PLAN)
+
+    assert keys(response) == [
+        (state, code) for state in ("KH", "MY") for code in ("1.1", "1.2", "1.3", "2.1", "2.2")
+    ]
+    never = [r for r in records(response) if r.updated_at is None]
+    assert [(r.state_code, r.code, r.status, r.progress) for r in never] == [
+        ("KH", "1.3", "not_started", 0),
+        ("MY", "2.1", "not_started", 0),
+    ]
+
+
+def test_without_a_plan_the_current_plan_is_shown(small, plan_2026, reviewer):
+    response = rows(reviewer)
+
+    assert response.context["plan"] == plan_2026
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"state": "KH"}, 5),
+        ({"state": "MY", "focus_area": "1"}, 3),
+        ({"status": "completed"}, 2),
+        ({"status": "not_started"}, 2),
+        ({"status": "not_applicable"}, 2),
+        ({"status": "applicable"}, 8),
+        ({"progress_min": "40"}, 5),  # 100, 40, 60, 100, 50
+        ({"progress_min": "40", "progress_max": "60"}, 3),
+        ({"progress_max": "0"}, 2),  # never updated
+        ({"stale": "stale"}, 3),
+        ({"stale": "never"}, 2),
+        ({"stale": "either"}, 5),
+        ({"q": "2.2"}, 2),
+        ({"q": "Action 1"}, 6),
+    ],
+)
+def test_filters(small, reviewer, settings, params, expected):
+    settings.STALE_AFTER_DAYS = 90
+
+    response = rows(reviewer, plan=PLAN, **params)
+
+    assert response.context["table"].paginator.count == expected
+    assert not response.context["filter"].form.errors
+
+
+def test_changed_since_keeps_statuses_changed_on_or_after_the_day(small, reviewer):
+    today = timezone.localdate()
+
+    response = rows(reviewer, plan=PLAN, changed_since=today.isoformat())
+
+    assert response.context["table"].paginator.count == 5  # the statuses updated today
+
+
+def test_filters_are_kept_in_the_links_of_the_page(small, reviewer):
+    response = rows(reviewer, plan=PLAN, state="KH", status="completed")
+    page = response.content.decode()
+
+    assert "plan=rpa-2021-2025&amp;state=KH&amp;status=completed" in page  # the download
+    assert "sort=" in page  # headers sort within the same filters
+    assert 'value="KH" selected' in page
+
+
+@pytest.mark.parametrize(
+    ("sort", "key", "descending"),
+    [
+        ("progress", lambda r: r.progress, False),
+        ("-progress", lambda r: r.progress, True),
+        ("-state", lambda r: r.state_name, True),
+        ("title", lambda r: r.title, False),
+        ("focus_area", lambda r: r.focus_area_number, False),
+    ],
+)
+def test_sorting_by_a_column(small, reviewer, sort, key, descending):
+    response = rows(reviewer, plan=PLAN, sort=sort, per_page=100)
+
+    values = [key(r) for r in records(response) if key(r) is not None]
+    assert len(records(response)) == 10
+    assert values == sorted(values, reverse=descending)
+    assert 'aria-sort="' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "sort", ["password", "a__b__c", "state_status__id", "-narrative", "; drop"]
+)
+def test_unknown_sort_keys_are_ignored(small, reviewer, sort):
+    response = rows(reviewer, plan=PLAN, sort=sort)
+
+    assert keys(response) == keys(rows(reviewer, plan=PLAN))
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", str(10**12), "99999999999999999999999"])
+def test_odd_page_numbers_show_the_first_or_last_page(small, reviewer, page):
+    for n in range(30):
+        factories.make_item(small.fa2, f"2.{n + 10}")
+
+    response = rows(reviewer, plan=PLAN, page=page)
+
+    number = response.context["table"].page.number
+    assert number in (1, response.context["table"].paginator.num_pages)
+
+
+def test_page_size_is_capped(small, reviewer):
+    for n in range(60):
+        factories.make_item(small.fa2, f"2.{n + 10}")
+
+    assert len(keys(rows(reviewer, plan=PLAN, per_page="100000"))) == MAX_PAGE_SIZE
+    assert len(keys(rows(reviewer, plan=PLAN, per_page="-5"))) == PAGE_SIZE
+    assert len(keys(rows(reviewer, plan=PLAN, per_page="abc"))) == PAGE_SIZE
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "\x00"},
+        {"q": "' OR 1=1--"},
+        {"q": "%"},
+        {"q": "_"},
+        {"q": "\\"},
+        {"changed_since": "0001-01-01"},
+        {"changed_since": "9999-12-31"},
+        {"changed_since": "2025-02-30"},
+        {"progress_min": "abc"},
+        {"progress_min": "-1"},
+        {"progress_max": "101"},
+        {"progress_max": "100.5"},
+        {"progress_min": "1e3"},
+        {"status": "finished"},
+        {"stale": "always"},
+        {"focus_area": "99"},
+        {"plan": "no-such-plan"},
+        {"state": "XX"},
+    ],
+)
+def test_bad_filter_values_are_reported_and_ignored(small, reviewer, params):
+    response = logged_in(reviewer).get(reverse("reports:statuses"), {"plan": PLAN, **params})
+
+    assert response.status_code == 200
+    count = response.context["table"].paginator.count
+    literal = params.get("q") in ("' OR 1=1--", "%", "_", "\\")
+    assert count == (0 if literal else 10), params
+    bad_form = "plan" not in params and not literal
+    assert bool(response.context["filter"].form.errors) is bad_form, params
+
+
+def test_invalid_utf8_in_the_query_string_is_no_server_error(small, reviewer):
+    response = logged_in(reviewer).get(reverse("reports:statuses") + "?q=%ff%fe&state=%c3")
+
+    assert response.status_code in (200, 400)
+
+
+# Scoping: what each role sees in the tables.
+
+
+def test_a_focal_point_sees_only_their_own_states_rows(small, focal_point):
+    response = rows(focal_point, plan=PLAN)
+
+    assert {state for state, _ in keys(response)} == {"KH"}
+    assert "Malaysia narrative" not in response.content.decode()
+
+
+def test_a_focal_point_naming_another_state_gets_an_error_not_its_rows(small, focal_point):
+    response = rows(focal_point, plan=PLAN, state="MY")
+
+    assert {state for state, _ in keys(response)} == {"KH"}
+    assert "state" in response.context["filter"].form.errors
+
+
+def test_an_observer_sees_no_live_rows(small, observer):
+    response = rows(observer, plan=PLAN)
+
+    assert keys(response) == []
+    assert "Observers see accepted country reports only" in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(small, client):
+    for name in ("reports:statuses", "reports:history", "reports:evidence"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# History and evidence tables.
+
+
+@pytest.fixture
+def history(small, reviewer):
+    day = timezone.now() - datetime.timedelta(days=10)
+    made = []
+    for status in small.statuses.values():
+        made.append(
+            StatusHistory.objects.create(
+                national_status=status,
+                version=1,
+                changed_at=day,
+                changed_by=reviewer,
+                changes={"status": ["not_started", status.status]},
+            )
+        )
+    StatusHistory.objects.create(
+        national_status=small.statuses["KH", "1.2"],
+        version=2,
+        changed_at=timezone.now(),
+        changes={"narrative": ["", "Cambodia narrative on 1.2"]},
+    )
+    return made
+
+
+def history_count(user, **params):
+    return rows(user, "reports:history", **params).context["table"].paginator.count
+
+
+def test_history_filters(history, reviewer):
+    today = timezone.localdate().isoformat()
+    assert history_count(reviewer) == 9
+    assert history_count(reviewer, state="KH") == 5
+    assert history_count(reviewer, field="narrative") == 1
+    assert history_count(reviewer, field="status", state="MY") == 4
+    assert history_count(reviewer, changed_since=today) == 1
+    assert history_count(reviewer, changed_until=today) == 9
+    assert history_count(reviewer, focus_area="2") == 3
+    assert history_count(reviewer, plan=PLAN, q="1.2") == 3
+    assert history_count(reviewer, new_status="completed") == 2  # KH 1.1, MY 1.3
+
+
+def test_history_is_newest_first_and_sortable(history, reviewer):
+    response = rows(reviewer, "reports:history")
+    assert records(response)[0].version == 2
+
+    oldest = records(rows(reviewer, "reports:history", sort="changed_at"))
+    assert oldest[0].changed_at <= oldest[1].changed_at <= oldest[-1].changed_at
+    assert oldest[-1].version == 2
+
+
+def test_history_is_scoped(history, focal_point, observer):
+    assert history_count(focal_point) == 5
+    assert history_count(focal_point, state="MY") == 5  # the filter is refused, not obeyed
+    assert history_count(observer) == 0
+
+
+@pytest.fixture
+def evidence(small, focal_point):
+    made = {}
+    for code, state in (("KH", small.kh), ("MY", small.my)):
+        status = small.statuses[code, "1.1"]
+        made[code] = Evidence.objects.create(
+            national_status=status,
+            kind=Evidence.Kind.LINK,
+            title=f"{state.name} decree",
+            url=f"https://example.org/{code}",
+            added_at=timezone.now(),
+        )
+    Evidence.objects.filter(pk=made["MY"].pk).update(review=Evidence.Review.ACCEPTED)
+    return made
+
+
+def evidence_count(user, **params):
+    return rows(user, "reports:evidence", **params).context["table"].paginator.count
+
+
+def test_evidence_filters_and_scoping(evidence, reviewer, focal_point, observer):
+    assert evidence_count(reviewer) == 2
+    assert evidence_count(reviewer, review="accepted") == 1
+    assert evidence_count(reviewer, state="KH", kind="link") == 1
+    assert evidence_count(reviewer, q="decree", withdrawn="yes") == 0
+    assert evidence_count(focal_point) == 1
+    assert evidence_count(observer) == 0
+    page = rows(focal_point, "reports:evidence").content.decode()
+    assert "Cambodia decree" in page
+    assert "Malaysia decree" not in page
+
+
+# Speed: fixed queries whatever the number of states, items or history rows.
+
+
+def grow(built, states, items):
+    extra = [factories.make_state(code) for code in ["ID", "PH", "TH"][:states]]
+    for n in range(items):
+        item = factories.make_item(built.fa2, f"2.{n + 10}")
+        for state in [built.kh, *extra]:
+            status = factories.make_status(state, item, status=Status.PLANNED, progress=5)
+            StatusHistory.objects.create(
+                national_status=status, version=1, changed_at=timezone.now(), changes={}
+            )
+            Evidence.objects.create(
+                national_status=status,
+                kind=Evidence.Kind.LINK,
+                title="x",
+                url="https://example.org",
+                added_at=timezone.now(),
+            )
+
+
+# The plans; the states the user sees; the plan's focus areas; count; page of rows.
+STATUS_TABLE = SESSION_AND_USER + 5
+# The plans and the visible states (filter choices); count; page of rows.
+HISTORY_TABLE = SESSION_AND_USER + 4
+
+
+@pytest.mark.parametrize("more", [(0, 1), (3, 30)])
+def test_table_queries_do_not_grow(small, reviewer, django_assert_num_queries, more):
+    grow(small, *more)
+    client = logged_in(reviewer)
+
+    with django_assert_num_queries(STATUS_TABLE):
+        client.get(
+            reverse("reports:statuses"), {"plan": PLAN, "status": "planned", "per_page": 100}
+        )
+    with django_assert_num_queries(HISTORY_TABLE):
+        client.get(reverse("reports:history"), {"state": "KH", "per_page": 100})
+    with django_assert_num_queries(HISTORY_TABLE):
+        client.get(reverse("reports:evidence"), {"per_page": 100})

@@ -1,0 +1,66 @@
+"""Shared builders of the progress-summary, digest and reminder tests."""
+
+import datetime
+
+from actions.models import ActionItem, Plan
+from reviews.models import CountryReport, ReportingRound, Submission
+from summaries.models import ProgressSummary
+from summaries.summaries import period_before, period_containing
+from tests import small_plan
+
+# A Wednesday: the period just ended is 16–22 November 2026, the current one 23–29 November.
+TODAY = datetime.date(2026, 11, 25)
+FINISHED = period_before(TODAY)
+CURRENT = period_containing(TODAY)
+
+
+def open_small_plan(plan):
+    """small_plan's states and statuses on `plan`, made open (in force), with two timeframes
+    that ended before TODAY's year: 1.2 in 2022 and 1.3 in 2023."""
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.IN_FORCE)
+    plan.refresh_from_db()
+    small = small_plan.build(plan)
+    ActionItem.objects.filter(pk=small.items["1.2"].pk).update(start_year=2021, end_year=2022)
+    ActionItem.objects.filter(pk=small.items["1.3"].pk).update(start_year=2021, end_year=2023)
+    return small
+
+
+def make_round(plan, **dates):
+    """A round open on TODAY: opened 1 November, due 20 November, closes 15 December."""
+    fields = {
+        "name": "2026 annual",
+        "opens_on": datetime.date(2026, 11, 1),
+        "due_on": datetime.date(2026, 11, 20),
+        "closes_on": datetime.date(2026, 12, 15),
+    }
+    fields.update(dates)
+    return ReportingRound.objects.create(plan=plan, **fields)
+
+
+def submit(round_, member_state, on=datetime.datetime(2026, 11, 19, 3, tzinfo=datetime.UTC)):
+    report = CountryReport.objects.create(
+        round=round_, member_state=member_state, state=CountryReport.State.SUBMITTED
+    )
+    Submission.objects.create(report=report, number=1, submitted_at=on)
+    return report
+
+
+def make_summary(plan, member_state=None, period=FINISHED, *, final=True, **figures):
+    values = {
+        "average_progress": 30.0,
+        "completed_share": 10.0,
+        "status_counts": {"completed": 1},
+        "stale": 0,
+        "overdue": 0,
+        "focus_areas": [],
+        "change": None,
+    }
+    values.update(figures)
+    return ProgressSummary.objects.create(
+        plan=plan,
+        member_state=member_state,
+        period_start=period.start,
+        period_end=period.end,
+        figures=values,
+        final=final,
+    )
