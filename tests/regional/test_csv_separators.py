@@ -15,14 +15,13 @@ from django.utils import timezone
 from accounts.models import User
 from actions import services
 from actions.models import ActionItem, Evidence, FocusArea, NationalStatus
-from reports.csv import FORMULA_STARTS
-from reports.models import ProgressSummary
-from reports.summaries import make_progress_summaries
+from core.csv import FORMULA_STARTS
+from summaries.models import ProgressSummary
+from summaries.summaries import make_progress_summaries
+from tests import small_plan
 from tests.factories import logged_in
+from tests.summaries.summary_helpers import open_small_plan
 from tests.test_url_access import url_patterns
-
-from . import small_plan
-from .summary_helpers import open_small_plan
 
 # Every separator, and a formula after each; a formula at the start too.
 HOSTILE = '=HYPERLINK("https://evil.example","x");=1+2;,@SUM(1)\t-2+3\n+1\r\n-1 ; =1\r=1 end'
