@@ -5,6 +5,7 @@ A file's type is decided from its content, never from its name or the browser's 
 stored under a server-chosen name, and the name the user gave is kept only as a label.
 """
 
+import logging
 import re
 import unicodedata
 import zipfile
@@ -27,6 +28,8 @@ EVIDENCE_EDITORS = (
     "Only the state's focal points and national coordinators change its evidence,"
     " on the plan in force."
 )
+
+logger = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -273,6 +276,18 @@ def evidence_for_section(status, user):
 # --- Writes ------------------------------------------------------------------------------------
 
 
+class EvidenceNotStored(Exception):
+    """The media storage refused a file (read-only, full, unreachable): nothing was saved."""
+
+    message = (
+        "The file could not be stored; nothing was saved. This is a problem on our side, not "
+        "with your file: try again later, and tell the secretariat if it keeps happening."
+    )
+
+    def __init__(self):
+        super().__init__(self.message)
+
+
 def _locked_status(*, user, item):
     """The user's state's status of `item`, locked for this transaction.
 
@@ -386,9 +401,7 @@ def evidence_add_files(*, user, item, files, title=""):
                     added_at=timezone.now(),
                     added_by=user,
                 )
-                # The name passed here is ignored: upload_to picks the stored name.
-                evidence.file.save("evidence", uploaded, save=False)
-                stored.append(evidence.file.name)
+                _store_file(evidence, uploaded, stored)
                 evidence.full_clean()
                 evidence.save()
                 _record_evidence_change(
@@ -398,11 +411,33 @@ def evidence_add_files(*, user, item, files, title=""):
                 )
                 added.append(evidence)
     except BaseException:
-        storage = Evidence._meta.get_field("file").storage
-        for name in stored:
-            storage.delete(name)
+        _remove_files(stored)
         raise
     return added
+
+
+def _store_file(evidence, uploaded, stored):
+    """Write `uploaded` to the media storage under a server-chosen name (upload_to's), noted
+    in `stored` before the write starts, so that a file left half-written is removed too."""
+    field = Evidence._meta.get_field("file")
+    name = field.generate_filename(evidence, "evidence")
+    stored.append(name)
+    try:
+        stored[-1] = field.storage.save(name, uploaded, max_length=field.max_length)
+    except OSError as error:
+        logger.error("Evidence upload: the media storage refused %s: %s", name, error)
+        raise EvidenceNotStored() from error
+    evidence.file = stored[-1]
+
+
+def _remove_files(names):
+    """Remove the files of an upload that failed; a storage that refuses this too is logged."""
+    storage = Evidence._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError as error:
+            logger.error("Evidence upload: could not remove %s after a failure: %s", name, error)
 
 
 def _file_title(title, label, number, count):

@@ -176,12 +176,12 @@ def _editable_item(request, item_id):
     return item
 
 
-def _form_page(request, item, **forms_):
-    """The evidence forms again, with their errors (400)."""
+def _form_page(request, item, status_code=400, **forms_):
+    """The evidence forms again, with their errors (400, or 503 when storage failed)."""
     status = scope_national(NationalStatus.objects.filter(action_item=item), request.user).first()
     context = {"item": item, "status": status}
     context |= evidence_section_context(request, item=item, status=status, **forms_)
-    return render(request, "national/evidence_form.html", context, status=400)
+    return render(request, "national/evidence_form.html", context, status=status_code)
 
 
 # --- Views ---------------------------------------------------------------------------------------
@@ -226,6 +226,9 @@ def _evidence_file_add(request, item_id, size_limit):
             added = ev.evidence_add_files(user=request.user, item=item, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+        except ev.EvidenceNotStored as error:
+            form.add_error(None, error.message)
+            return _form_page(request, item, status_code=503, file_form=form)
         else:
             noun = "file" if len(added) == 1 else "files"
             messages.success(request, f"{len(added)} {noun} added.")

@@ -1,13 +1,17 @@
 """Evidence of a national status: links and files, their checks, downloads and withdrawal."""
 
+import errno
 import io
+import os
 import re
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
@@ -857,3 +861,79 @@ def test_the_status_page_shows_the_evidence_section(fp_client, focal_point, revi
     assert "Decree 12" in own and "Upload files" in own
     assert "Decree 12" in theirs and "Upload files" not in theirs
     assert "Evidence added" in own
+
+
+# --- A storage that cannot store (issue 12) -------------------------------------------------------
+
+
+class BrokenStorage(FileSystemStorage):
+    """Media storage that fails like a full disk (after writing part of the file) or a
+    read-only one (refusing every write and delete), from its `fail_from`-th file on."""
+
+    def __init__(self, *args, error, fail_from=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error, self.fail_from, self.saves = error, fail_from, 0
+
+    def _save(self, name, content):
+        self.saves += 1
+        if self.saves < self.fail_from:
+            return super()._save(name, content)
+        if self.error == errno.ENOSPC:
+            path = Path(self.path(name))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content.read(10))  # what fitted before the disk was full
+        raise OSError(self.error, os.strerror(self.error))
+
+    def delete(self, name):
+        if self.error == errno.EROFS:
+            raise OSError(self.error, os.strerror(self.error))
+        super().delete(name)
+
+
+@pytest.fixture(params=[errno.ENOSPC, errno.EROFS], ids=["full", "read-only"])
+def broken_storage(request, media, monkeypatch):
+    storage = BrokenStorage(location=media, error=request.param)
+    monkeypatch.setattr(Evidence._meta.get_field("file"), "storage", storage)
+    return storage
+
+
+NOT_STORED = "The file could not be stored; nothing was saved."
+
+
+def test_an_upload_the_storage_refuses_is_a_clear_503_and_nothing_is_written(
+    fp_client, item, broken_storage, media
+):
+    response = post_files(fp_client, item, upload("report.pdf", pdf_bytes()), title="Decree")
+
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert NOT_STORED in page
+    assert 'value="Decree"' in page  # the form is shown again, as filled in
+    assert_nothing_stored(media)
+
+
+def test_when_the_second_file_cannot_be_stored_the_first_is_removed_again(
+    fp_client, item, media, monkeypatch
+):
+    storage = BrokenStorage(location=media, error=errno.ENOSPC, fail_from=2)
+    monkeypatch.setattr(Evidence._meta.get_field("file"), "storage", storage)
+
+    response = post_files(
+        fp_client, item, upload("one.pdf", pdf_bytes()), upload("two.pdf", pdf_bytes())
+    )
+
+    assert response.status_code == 503
+    assert NOT_STORED in response.content.decode()
+    assert storage.saves == 2
+    assert_nothing_stored(media)
+
+
+def test_the_service_says_the_file_was_not_stored(focal_point, item, broken_storage, media):
+    with pytest.raises(ev.EvidenceNotStored):
+        add_file(focal_point, item)
+
+    assert Evidence.objects.count() == 0
+    assert StatusHistory.objects.count() == 0
+    assert NationalStatus.objects.count() == 0
+    if broken_storage.error == errno.ENOSPC:
+        assert stored_files(media) == []  # the half-written file is gone
