@@ -59,12 +59,42 @@ class UserTimezoneMiddleware:
 
 
 LOGIN_TIME_SESSION_KEY = "_login_at"
+LAST_SEEN_SESSION_KEY = "_seen_at"
+# How old the recorded last activity may grow before a request records it anew (one session
+# write, which also renews the cookie): the idle timeout is exact to within this many seconds.
+LAST_SEEN_REFRESH_SECONDS = 60
 
 
 @receiver(user_logged_in, dispatch_uid="rpa_tracker.record_login_time")
 def record_login_time(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        request.session[LOGIN_TIME_SESSION_KEY] = int(time.time())
+        now = int(time.time())
+        request.session[LOGIN_TIME_SESSION_KEY] = now
+        request.session[LAST_SEEN_SESSION_KEY] = now
+
+
+class IdleSessionTimeoutMiddleware:
+    """End a session unused for SESSION_IDLE_TIMEOUT seconds, without a session write per request.
+
+    The last activity is written at most once a minute, and only by a GET or HEAD: a POST that
+    committed a change never then fails on a session write (a database restarting between the
+    two would report a saved change as failed).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            seen = request.session.get(LAST_SEEN_SESSION_KEY)
+            if not isinstance(seen, int):
+                request.session[LAST_SEEN_SESSION_KEY] = now
+            elif now - seen >= settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+            elif now - seen >= LAST_SEEN_REFRESH_SECONDS and request.method in ("GET", "HEAD"):
+                request.session[LAST_SEEN_SESSION_KEY] = now
+        return self.get_response(request)
 
 
 class AbsoluteSessionTimeoutMiddleware:

@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rpa_tracker.middleware.IdleSessionTimeoutMiddleware",
     "rpa_tracker.middleware.AbsoluteSessionTimeoutMiddleware",
     "rpa_tracker.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -235,9 +236,11 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
-# Idle timeout: the cookie is renewed on every request and expires after this long unused.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle timeout: a session unused this long ends (rpa_tracker.middleware.IdleSessionTimeout-
+# Middleware, which records the last activity at most once a minute rather than saving the
+# session on every request); the cookie lasts as long.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 # Absolute timeout: a session ends this long after login, however active.
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
 

@@ -100,6 +100,6 @@ def test_anonymous_is_sent_to_log_in(client, db):
 def test_profile_page_queries(client, focal_point, django_assert_num_queries):
     client.force_login(focal_point)
 
-    # session, user, the user's member state; saving the session: savepoint, update, release
-    with django_assert_num_queries(6):
+    # session, user, the user's member state
+    with django_assert_num_queries(3):
         assert client.get(PROFILE_URL).status_code == 200

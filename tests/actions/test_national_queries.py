@@ -1,7 +1,6 @@
 """Each national page runs a fixed number of queries, however many items and changes exist.
 
-Every signed-in request also runs 5 queries of its own: the session and the user are read,
-and the session is saved (savepoint, update, release) since it is renewed on every request.
+Every signed-in request also runs factories.SESSION_AND_USER queries of its own.
 """
 
 import pytest
@@ -11,9 +10,7 @@ from accounts.models import Role
 from actions.models import NationalStatus
 from actions.services import national_status_update
 from tests import factories
-from tests.factories import logged_in
-
-SESSION_AND_USER = 5
+from tests.factories import SESSION_AND_USER, logged_in
 
 
 @pytest.fixture

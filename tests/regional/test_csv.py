@@ -17,10 +17,9 @@ from core.csv import BOM, cell, csv_lines, neutralised
 from regional import dashboards
 from regional.tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 from tests import factories, small_plan
-from tests.factories import logged_in
+from tests.factories import SESSION_AND_USER, logged_in
 
 Status = NationalStatus.Status
-SESSION_AND_USER = 5  # read the session and the user; renew the session (three queries)
 PLAN = "rpa-2021-2025"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "csv-columns.md"
 

@@ -14,7 +14,7 @@ from accounts.models import Role
 from actions.models import NationalStatus, StatusHistory
 from regional.dashboards import REGION
 from tests import factories, small_plan
-from tests.factories import logged_in
+from tests.factories import SESSION_AND_USER, logged_in
 
 Status = NationalStatus.Status
 
@@ -388,10 +388,8 @@ def grow(built, more_states, more_items, more_history):
                 )
 
 
-# Session and user (read, and the session renewed: savepoint, update, release); the plans;
-# the states, focus areas and grouped statuses (figures); the
+# Session and user; the plans; the states, focus areas and grouped statuses (figures); the
 # states the user may see; the monthly activity; the open round.
-SESSION_AND_USER = 5
 DASHBOARD = SESSION_AND_USER + 1 + 3 + 1 + 1 + 1
 
 

@@ -8,10 +8,9 @@ from django.urls import reverse
 
 from actions.models import ContinuityLink, NationalStatus, Provenance, StatusHistory
 from tests import factories, small_plan
-from tests.factories import logged_in
+from tests.factories import SESSION_AND_USER, logged_in
 
 Status = NationalStatus.Status
-SESSION_AND_USER = 5  # read the session and the user; renew the session (three queries)
 
 
 @pytest.fixture

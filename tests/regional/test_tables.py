@@ -9,10 +9,9 @@ from django.utils import timezone
 from actions.models import Evidence, NationalStatus, StatusHistory
 from core.tables import MAX_PAGE_SIZE, PAGE_SIZE
 from tests import factories, small_plan
-from tests.factories import logged_in
+from tests.factories import SESSION_AND_USER, logged_in
 
 Status = NationalStatus.Status
-SESSION_AND_USER = 5  # read the session and the user; renew the session (three queries)
 PLAN = "rpa-2021-2025"
 
 

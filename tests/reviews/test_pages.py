@@ -11,12 +11,8 @@ from actions.models import Evidence
 from reviews import services
 from reviews.models import Comment, CountryReport, ReportingRound, ReportTransition, Submission
 from tests import factories
-from tests.factories import logged_in
+from tests.factories import SESSION_AND_USER, logged_in
 from tests.reviews.conftest import bring_to, make_round
-
-# Every signed-in request reads the session and the user, and saves the session (savepoint,
-# update, release) since it is renewed on every request.
-SESSION_AND_USER = 5
 
 
 def report_url(reporting_round, code="KH", action=None):
