@@ -9,6 +9,7 @@ from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from accounts.two_factor import VERIFIED_KEY
 
@@ -56,6 +57,21 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Keep signed-in pages out of every cache, the browser's included: on a shared computer,
+    national data must not be readable from the cache after logout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in:
+            add_never_cache_headers(response)
+        return response
 
 
 LOGIN_TIME_SESSION_KEY = "_login_at"

@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rpa_tracker.middleware.PrivatePagesMiddleware",
     "rpa_tracker.middleware.IdleSessionTimeoutMiddleware",
     "rpa_tracker.middleware.AbsoluteSessionTimeoutMiddleware",
     "rpa_tracker.middleware.UserTimezoneMiddleware",

@@ -692,3 +692,19 @@ def test_the_resolver_walk_finds_a_page_that_forgot_its_login_check(world, setti
     assert [p.name for p in url_patterns() if p.name and not p.name.startswith("accounts:")] == [
         "guarded"
     ]
+
+
+# --- Private pages stay private: nothing a signed-in user is shown is kept in a cache -----------
+
+
+@pytest.mark.parametrize("row", GET_MATRIX, ids=lambda row: row.id)
+def test_no_answer_to_a_signed_in_user_may_be_stored_in_a_cache(row, world, clients):
+    url = row.url(world)
+
+    cached = {}
+    for role in ROLES[1:]:
+        directives = clients[role].get(url).get("Cache-Control", "")
+        if "no-store" not in directives or "private" not in directives:
+            cached[role] = directives
+
+    assert cached == {}
