@@ -346,6 +346,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": cron_schedule("REMINDER_SCHEDULE", env("REMINDER_SCHEDULE", "0 8 * * *")),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Sign-in attempts older than LOGIN_ATTEMPT_RETENTION_DAYS are deleted.
+    "login-attempts-prune": {
+        "task": "accounts.tasks.prune_login_attempts",
+        "schedule": cron_schedule(
+            "LOGIN_ATTEMPT_PRUNE_SCHEDULE", env("LOGIN_ATTEMPT_PRUNE_SCHEDULE", "30 2 * * *")
+        ),
+        "options": {"expires": 6 * 60 * 60},
+    },
     "outbox-relay": {
         "task": "outbox.tasks.relay_outbox",
         "schedule": cron_schedule(

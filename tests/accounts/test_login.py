@@ -1,8 +1,10 @@
 import datetime
+import io
 import logging
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import path
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils import timezone
 from accounts.models import LoginAttempt, Role
 from accounts.services import login_attempts_prune
 from accounts.views import landing_url
+from outbox.services import registered_task
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -192,7 +195,7 @@ def test_inactive_user_cannot_log_in(client, reviewer):
     assert logged_in_user_id(client) is None
 
 
-def test_prune_deletes_only_old_attempts(db):
+def _old_and_recent_attempts():
     now = timezone.now()
     LoginAttempt.objects.bulk_create(
         [
@@ -206,11 +209,38 @@ def test_prune_deletes_only_old_attempts(db):
         ]
     )
 
+
+def test_prune_deletes_only_old_attempts(db):
+    _old_and_recent_attempts()
+
     assert login_attempts_prune() == 1
     assert set(LoginAttempt.objects.values_list("email", flat=True)) == {
         "b@example.org",
         "c@example.org",
     }
+
+
+def test_the_scheduled_job_prunes_old_attempts_and_keeps_recent_ones(db, settings):
+    _old_and_recent_attempts()
+    entry = settings.CELERY_BEAT_SCHEDULE["login-attempts-prune"]
+
+    registered_task(entry["task"]).delay()
+
+    assert set(LoginAttempt.objects.values_list("email", flat=True)) == {
+        "b@example.org",
+        "c@example.org",
+    }
+
+
+@override_settings(LOGIN_ATTEMPT_RETENTION_DAYS=30)
+def test_the_prune_command_keeps_the_retention_setting(db):
+    _old_and_recent_attempts()
+    out = io.StringIO()
+
+    call_command("prune_login_attempts", stdout=out)
+
+    assert "Deleted 2 sign-in attempt(s) older than 30 days." in out.getvalue()
+    assert list(LoginAttempt.objects.values_list("email", flat=True)) == ["c@example.org"]
 
 
 def test_login_redirects_to_a_safe_next(client, reviewer):

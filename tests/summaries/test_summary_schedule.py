@@ -18,6 +18,7 @@ JOBS = {
     "digests": "summaries.tasks.send_digests",
     "reminders": "summaries.tasks.send_reminders",
     "outbox-relay": "outbox.tasks.relay_outbox",
+    "login-attempts-prune": "accounts.tasks.prune_login_attempts",
 }
 
 
