@@ -27,7 +27,8 @@ RUN_ENV := DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 # Re-installs only when pyproject.toml changes (or the virtualenv is new).
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: help venv install var-dirs run seed worker test lint fmt migrations-check check-deploy clean
+.PHONY: help venv install var-dirs run seed worker test lint fmt migrations-check check-deploy clean \
+	bench load
 
 help:
 	@echo "make run               set up, load reference and demo data, serve on http://$(HOST):$(PORT)"
@@ -36,6 +37,8 @@ help:
 	@echo "make fmt               ruff format and ruff check --fix"
 	@echo "make migrations-check  fail if a model change has no migration"
 	@echo "make check-deploy      Django's deployment checks with the current environment"
+	@echo "make bench             benchmark of the regional view on PostgreSQL (SIZES=S: quick)"
+	@echo "make load              20 users for 60 s against gunicorn on PostgreSQL (size S)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -95,6 +98,20 @@ fmt: install
 
 migrations-check: install
 	$(RUN_ENV) $(MANAGE) makemigrations --check --dry-run
+
+# The benchmark (docs/performance.md): PostgreSQL from DATABASE_URL (default below; one
+# database per size is made next to it, e.g. rpa_bench_s). `make bench SIZES=S REPEAT=1` is
+# quick; SKIP=csv,jobs leaves parts out; CSV_SIZE=CSV1M exports a million history rows.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rpa_bench
+SIZES ?=
+REPEAT ?=
+SKIP ?=
+CSV_SIZE ?=
+BENCH_ENV = DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} SIZES=$(SIZES) REPEAT=$(REPEAT) \
+	SKIP=$(SKIP) CSV_SIZE=$(CSV_SIZE)
+
+bench: install
+	$(BENCH_ENV) $(BIN)/python -m bench
 
 # Uses the environment as it is: set production-like values first (see .ci/run).
 check-deploy: install
