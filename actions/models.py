@@ -583,6 +583,12 @@ class StatusHistory(AppendOnlyModel):
                 fields=["national_status", "version"], name="status_history_one_per_version"
             ),
         ]
+        indexes = [
+            # The history table's default order (newest first: changed_at DESC, id DESC), so a
+            # page is read from the index instead of joining and sorting every row; also its
+            # changed_since / changed_until filters and the monthly activity's date range.
+            models.Index(fields=["changed_at", "id"], name="history_changed_at_idx"),
+        ]
 
     def __str__(self):
         return f"{self.national_status} v{self.version}"
@@ -687,6 +693,11 @@ class Evidence(models.Model):
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["added_at", "id"]
+        indexes = [
+            # The evidence table's default order (newest first: added_at DESC, id DESC) and
+            # the model's ordering (added_at, id): a page is read from the index.
+            models.Index(fields=["added_at", "id"], name="evidence_added_at_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
