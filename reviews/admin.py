@@ -18,7 +18,7 @@ class ReportingRoundAdmin(admin.ModelAdmin):
     list_filter = ["plan"]
     search_fields = ["name"]
     list_select_related = ["plan", "created_by"]
-    fields = ["plan", "name", "opens_on", "due_on", "closes_on"]
+    fields = ["plan", "name", "opens_on", "due_on", "closes_on", *ReportingRound.BLOCKING_FIELDS]
     date_hierarchy = "opens_on"
 
     def save_model(self, request, obj, form, change):

@@ -41,7 +41,14 @@ class ReportingRoundForm(forms.ModelForm):
 
     class Meta:
         model = ReportingRound
-        fields = ["plan", "name", "opens_on", "due_on", "closes_on"]
+        fields = [
+            "plan",
+            "name",
+            "opens_on",
+            "due_on",
+            "closes_on",
+            *ReportingRound.BLOCKING_FIELDS,
+        ]
         widgets = {"opens_on": DateInput(), "due_on": DateInput(), "closes_on": DateInput()}
         error_messages = {
             field: {"invalid": DATE_MESSAGE} for field in ("opens_on", "due_on", "closes_on")
@@ -60,11 +67,53 @@ class ReportingRoundForm(forms.ModelForm):
 
 
 class SubmitForm(forms.Form):
+    """The cover note, and the coordinator's confirmation of the check's counts as shown."""
+
     cover_note = text_field(
         "Cover note (optional)",
         required=False,
         help_text="Anything the reviewers should know about this submission.",
     )
+    # The counts the page showed, "key=n;key=n": the service refuses them once stale.
+    counts = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This form is incomplete; open the check page again."},
+    )
+    confirm = forms.BooleanField(
+        required=True,
+        error_messages={
+            "required": "Tick the confirmation to submit: it says what the report is submitted "
+            "with."
+        },
+    )
+
+    def __init__(self, *args, check=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if check is not None:
+            self.fields["counts"].initial = self.encode(check.counts)
+            self.fields["confirm"].label = (
+                "I have read the check and submit the report with: " + check.summary() + "."
+            )
+
+    @staticmethod
+    def encode(counts):
+        return ";".join(f"{key}={n}" for key, n in counts.items())
+
+    def clean_counts(self):
+        text = self.cleaned_data["counts"]
+        try:
+            pairs = [part.split("=", 1) for part in text.split(";") if part]
+            return {key: int(n) for key, n in pairs}
+        except ValueError:
+            raise forms.ValidationError(
+                "This form is incomplete; open the check page again."
+            ) from None
+
+    def service_arguments(self):
+        return {
+            "cover_note": self.cleaned_data["cover_note"],
+            "confirmed": self.cleaned_data["counts"],
+        }
 
 
 class ReturnForm(forms.Form):

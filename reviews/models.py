@@ -66,12 +66,46 @@ class ReportingRound(models.Model):
         validators=PLAUSIBLE,
         help_text="The last day on which a report can be submitted.",
     )
+    # Which findings of the submission check stop a report from being submitted in this
+    # round; the others are shown, and the coordinator confirms them.
+    block_never_updated = models.BooleanField(
+        "never-updated actions block submission",
+        default=False,
+        help_text="A report cannot be submitted while an action was never updated.",
+    )
+    block_missing_narrative = models.BooleanField(
+        "missing narratives block submission",
+        default=False,
+        help_text="A report cannot be submitted while a status that needs a narrative has none.",
+    )
+    block_missing_evidence = models.BooleanField(
+        "missing evidence blocks submission",
+        default=False,
+        help_text=(
+            "A report cannot be submitted while an action in progress or completed has no evidence."
+        ),
+    )
+    block_unanswered_evidence = models.BooleanField(
+        "unanswered evidence requests block submission",
+        default=False,
+        help_text=(
+            "A report cannot be submitted while evidence a reviewer marked “needs more” "
+            "has not been answered."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ReportingRoundQuerySet.as_manager()
+
+    BLOCKING_FIELDS = (
+        "block_never_updated",
+        "block_missing_narrative",
+        "block_missing_evidence",
+        "block_unanswered_evidence",
+    )
 
     class Meta:
         ordering = ["-opens_on", "name"]
@@ -247,6 +281,8 @@ class Submission(AppendOnlyModel):
     )
     submitted_at = models.DateTimeField()
     cover_note = models.TextField(blank=True)
+    # What the submission check found, as the coordinator confirmed it: {finding: count}.
+    check_counts = models.JSONField(default=dict, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     objects = SubmissionQuerySet.as_manager()

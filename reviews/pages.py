@@ -9,7 +9,7 @@ from actions.models import ActionItem
 from . import services
 from .forms import AcceptForm, CommentForm, ReopenForm, ReturnForm, SubmitForm
 from .models import CountryReport, ReportingRound, Submission, SubmissionItem, today
-from .queries import compliance_rows, compliance_summary
+from .queries import CHECK_FINDINGS, compliance_rows, compliance_summary, submission_check
 
 State = CountryReport.State
 
@@ -73,6 +73,9 @@ def report_page_context(request, *, reporting_round, state, report, bound):
     reviewer = services.may_review(user)
     round_open = reporting_round.is_open_on(today())
     can_submit = services.may_submit(user, state) and report_state in (State.DRAFT, State.RETURNED)
+    shown_counts = []
+    if shown is not None and shown.check_counts:
+        shown_counts = [(label, shown.check_counts.get(key, 0)) for key, label in CHECK_FINDINGS]
     new_comment_form = None
     if reviewer:
         plan_items = ActionItem.objects.filter(plan=reporting_round.plan).order_by(
@@ -102,12 +105,43 @@ def report_page_context(request, *, reporting_round, state, report, bound):
         "round_open": round_open,
         "can_submit": can_submit and round_open,
         "submit_closed": can_submit and not round_open,
-        "submit_form": bound.get("submit") or SubmitForm(),
+        "shown_counts": shown_counts,
         "can_decide": reviewer and report_state == State.SUBMITTED,
         "return_form": bound.get("return") or ReturnForm(),
         "accept_form": bound.get("accept") or AcceptForm(),
         "can_reopen": reviewer and report_state == State.ACCEPTED,
         "reopen_form": bound.get("reopen") or ReopenForm(),
+    }
+
+
+def check_page_context(request, *, reporting_round, state, form=None):
+    """The submission check page: the report's state (1 query) and the check (2 queries)."""
+    user = request.user
+    report = CountryReport.objects.filter(round=reporting_round, member_state=state).first()
+    report_state = report.state if report else State.DRAFT
+    check = submission_check(reporting_round, state)
+    may_submit = services.may_submit(user, state) and report_state in (State.DRAFT, State.RETURNED)
+    round_open = reporting_round.is_open_on(today())
+    if form is None:
+        form = SubmitForm(check=check)
+    else:
+        # Shown again after an error: with the counts as they are now, to be confirmed anew.
+        form.data = form.data.copy()
+        form.data["counts"] = SubmitForm.encode(check.counts)
+        form.data.pop("confirm", None)
+        form.fields["confirm"].label = SubmitForm(check=check).fields["confirm"].label
+    return {
+        "round": reporting_round,
+        "state": state,
+        "report": report,
+        "report_state": report_state,
+        "report_state_label": State(report_state).label,
+        "check": check,
+        "own": services.is_state_user_of(user, state),
+        "reviewer": services.may_review(user),
+        "can_submit": may_submit and round_open and not check.blocking,
+        "submit_closed": may_submit and not round_open,
+        "form": form,
     }
 
 

@@ -7,11 +7,24 @@ Access is not decided here: callers pass rows they may show (see accounts.policy
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Trim
 from django.utils import timezone
 
-from actions.models import Evidence, NationalStatus
+from actions.models import ActionItem, Evidence, NationalStatus
 from actions.queries import PlanFigures, Tally, states_and_areas
 from countries.models import MemberState
 
@@ -412,4 +425,122 @@ def accepted_plan_figures(plan, member_state=None):
         cells=cells,
         accepted=True,
         submissions=submissions,
+    )
+
+
+# --- The check before a submission ---------------------------------------------------------------
+
+# The findings of the check, in the order the page lists them: (key, what one finding is).
+CHECK_FINDINGS = (
+    ("never_updated", "never updated"),
+    ("missing_narrative", "status needs a narrative and has none"),
+    ("missing_evidence", "in progress or completed without evidence"),
+    ("unanswered_evidence", "evidence the reviewer asked more of, not answered"),
+)
+# Statuses that claim work the reviewers expect evidence of.
+EVIDENCED_STATUSES = (NationalStatus.Status.IN_PROGRESS, NationalStatus.Status.COMPLETED)
+
+
+@dataclass
+class CheckFinding:
+    """One kind of gap the check looks for, with the actions (or evidence) where it found it."""
+
+    key: str
+    label: str
+    rows: list
+    blocks: bool  # the round does not accept a report with this gap
+
+    @property
+    def count(self):
+        return len(self.rows)
+
+
+@dataclass
+class SubmissionCheck:
+    """What a state's report would be submitted with, gap by gap."""
+
+    findings: list[CheckFinding]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {finding.key: finding.count for finding in self.findings}
+
+    @property
+    def blocking(self) -> list[CheckFinding]:
+        """The findings that stop the submission now."""
+        return [f for f in self.findings if f.blocks and f.count]
+
+    @property
+    def clean(self) -> bool:
+        return not any(f.count for f in self.findings)
+
+    def summary(self) -> str:
+        """The counts in words, as the coordinator confirms them."""
+        return "; ".join(f"{f.count} {f.label}" for f in self.findings)
+
+
+def submission_check(reporting_round, member_state) -> SubmissionCheck:
+    """The gaps in `member_state`'s statuses on the round's plan: 2 queries, whatever the size.
+
+    An action never updated has no saved version; a status other than not started or not
+    applicable needs a narrative; in progress and completed need current evidence; evidence a
+    reviewer marked "needs more" is answered by newer evidence on the same status (or by
+    withdrawing it).
+    """
+    plan = reporting_round.plan
+    current_evidence = Evidence.objects.filter(
+        national_status=OuterRef("status_id"), withdrawn_at__isnull=True
+    )
+    items = list(
+        ActionItem.objects.filter(plan=plan)
+        .with_national_status(member_state)
+        .annotate(
+            narrative_text=Trim(
+                Coalesce(F("state_status__narrative"), Value(""), output_field=TextField())
+            ),
+            has_evidence=Exists(current_evidence),
+        )
+        .only("pk", "code", "title", "position", "provenance")
+        .order_by("focus_area__number", "position", "code")
+    )
+    answered = Evidence.objects.filter(
+        national_status=OuterRef("national_status"),
+        added_at__gt=OuterRef("reviewed_at"),
+        withdrawn_at__isnull=True,
+    )
+    unanswered = list(
+        evidence_needing_more()
+        .filter(national_status__member_state=member_state, national_status__action_item__plan=plan)
+        .filter(~Exists(answered))
+        .select_related("national_status__action_item")
+        .order_by(
+            "national_status__action_item__focus_area__number",
+            "national_status__action_item__position",
+            "national_status__action_item__code",
+            "added_at",
+            "pk",
+        )
+    )
+    rows = {
+        "never_updated": [item for item in items if item.status_version == 0],
+        "missing_narrative": [
+            item
+            for item in items
+            if NationalStatus.needs_narrative(item.status) and not item.narrative_text
+        ],
+        "missing_evidence": [
+            item for item in items if item.status in EVIDENCED_STATUSES and not item.has_evidence
+        ],
+        "unanswered_evidence": unanswered,
+    }
+    return SubmissionCheck(
+        findings=[
+            CheckFinding(
+                key=key,
+                label=label,
+                rows=rows[key],
+                blocks=getattr(reporting_round, f"block_{key}"),
+            )
+            for key, label in CHECK_FINDINGS
+        ]
     )

@@ -31,6 +31,7 @@ from .models import (
     SubmissionItem,
     today,
 )
+from .queries import submission_check
 
 State = CountryReport.State
 MAX_TEXT_LENGTH = 10_000
@@ -74,6 +75,11 @@ def may_comment(user, member_state) -> bool:
     return may_review(user) or is_state_user_of(user, member_state)
 
 
+def may_see_check(user, member_state) -> bool:
+    """The submission check of a state's report: its own users and the reviewers."""
+    return may_review(user) or is_state_user_of(user, member_state)
+
+
 def may_create_rounds(user) -> bool:
     return user.is_authenticated and user.is_active and user.role == Role.SECRETARIAT
 
@@ -102,10 +108,19 @@ def clean_text(value, *, label, required):
 
 
 @transaction.atomic
-def round_create(*, user, plan, name, opens_on, due_on, closes_on) -> ReportingRound:
-    """A new reporting round of `plan`, created by the secretariat."""
+def round_create(
+    *, user, plan, name, opens_on, due_on, closes_on, **blocking: bool
+) -> ReportingRound:
+    """A new reporting round of `plan`, created by the secretariat.
+
+    `blocking` names the submission-check findings that stop a report in this round
+    (ReportingRound.BLOCKING_FIELDS, each True or False; unnamed ones do not block).
+    """
     if not may_create_rounds(user):
         raise PermissionDenied("Only the secretariat creates reporting rounds.")
+    unknown = set(blocking) - set(ReportingRound.BLOCKING_FIELDS)
+    if unknown:
+        raise TypeError(f"round_create() got unexpected arguments {sorted(unknown)}")
     reporting_round = ReportingRound(
         plan=plan,
         name=" ".join(str(name).split()),
@@ -113,6 +128,7 @@ def round_create(*, user, plan, name, opens_on, due_on, closes_on) -> ReportingR
         due_on=due_on,
         closes_on=closes_on,
         created_by=user,
+        **{field: bool(value) for field, value in blocking.items()},
     )
     reporting_round.full_clean()
     reporting_round.save()
@@ -172,9 +188,18 @@ def _refuse_unless(report, *states):
         )
 
 
+class SubmissionBlocked(TransitionRefused):
+    """The round does not accept a report with the gaps the submission check found."""
+
+
 @transaction.atomic
-def report_submit(*, user, report, cover_note="") -> Submission:
-    """The coordinator submits a draft or returned report; what is submitted is frozen."""
+def report_submit(*, user, report, cover_note="", confirmed=None) -> Submission:
+    """The coordinator submits a draft or returned report; what is submitted is frozen.
+
+    The submission check runs again here: a gap the round blocks on refuses the submission,
+    and `confirmed` (the check's counts as the coordinator confirmed them on the page) must
+    still be what the check finds, or the coordinator confirmed something else.
+    """
     if not may_submit(user, report.member_state):
         raise PermissionDenied("Only the state's national coordinator submits its report.")
     cover_note = clean_text(cover_note, label="The cover note", required=False)
@@ -185,6 +210,19 @@ def report_submit(*, user, report, cover_note="") -> Submission:
             f"The round “{report.round.name}” is open from {report.round.opens_on:%d %b %Y} "
             f"to {report.round.closes_on:%d %b %Y}: reports are submitted in that time."
         )
+    check = submission_check(report.round, report.member_state)
+    if check.blocking:
+        gaps = "; ".join(f"{finding.count} {finding.label}" for finding in check.blocking)
+        raise SubmissionBlocked(
+            f"The round “{report.round.name}” does not accept a report with these gaps: "
+            f"{gaps}. Fix them, then submit."
+        )
+    if confirmed is not None and dict(confirmed) != check.counts:
+        raise ValidationError(
+            "The check changed since you read it (someone saved meanwhile): read the new "
+            "counts below and confirm them.",
+            code="stale_check",
+        )
     previous = report.submissions.order_by("-number").values_list("number", flat=True).first()
     submission = Submission.objects.create(
         report=report,
@@ -192,6 +230,7 @@ def report_submit(*, user, report, cover_note="") -> Submission:
         submitted_by=user,
         submitted_at=timezone.now(),
         cover_note=cover_note,
+        check_counts=check.counts,
     )
     SubmissionItem.objects.bulk_create(_snapshot(submission, report))
     _move(

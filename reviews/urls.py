@@ -13,6 +13,7 @@ urlpatterns = [
     path("compliance/", views.compliance, name="compliance"),
     path("report/", views.my_report, name="my_report"),
     path(report, views.report_detail, name="report_detail"),
+    path(f"{report}check/", views.report_check, name="report_check"),
     path(f"{report}submit/", views.report_submit, name="report_submit"),
     path(f"{report}return/", views.report_return, name="report_return"),
     path(f"{report}accept/", views.report_accept, name="report_accept"),

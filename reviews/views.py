@@ -27,7 +27,7 @@ from .forms import (
     SubmitForm,
 )
 from .models import CountryReport, ReportingRound
-from .pages import compliance_context, report_page_context
+from .pages import check_page_context, compliance_context, report_page_context
 
 
 def _round(round_id):
@@ -99,11 +99,11 @@ def report_detail(request, round_id, code):
 
 
 def _report_page(request, reporting_round, state, *, bound=None, status=200):
-    """The report page; `bound` holds a form the user sent back with errors, by its key."""
-    if services.is_state_user_of(request.user, state):
-        report = services.report_for(reporting_round=reporting_round, member_state=state)
-    else:
-        report = CountryReport.objects.filter(round=reporting_round, member_state=state).first()
+    """The report page; `bound` holds a form the user sent back with errors, by its key.
+
+    Reading it writes nothing: a report is started by the first POST that needs one.
+    """
+    report = CountryReport.objects.filter(round=reporting_round, member_state=state).first()
     context = report_page_context(
         request, reporting_round=reporting_round, state=state, report=report, bound=bound or {}
     )
@@ -117,12 +117,7 @@ def _transition(request, round_id, code, *, form_class, key, act, done):
     form = form_class(request.POST)
     if not form.is_valid():
         return _report_page(request, reporting_round, state, bound={key: form}, status=400)
-    if key == "submit":
-        if not services.may_submit(request.user, state):
-            raise PermissionDenied("Only the state's national coordinator submits its report.")
-        report = services.report_for(reporting_round=reporting_round, member_state=state)
-    else:
-        report = get_object_or_404(CountryReport, round=reporting_round, member_state=state)
+    report = get_object_or_404(CountryReport, round=reporting_round, member_state=state)
     try:
         act(user=request.user, report=report, **form.cleaned_data)
     except services.TransitionRefused as refused:
@@ -149,12 +144,47 @@ def _move_view(*, form_class, key, act, done):
     return view
 
 
-report_submit = _move_view(
-    form_class=SubmitForm,
-    key="submit",
-    act=services.report_submit,
-    done="Report submitted. The reviewers have been told.",
-)
+@login_required
+@require_safe
+def report_check(request, round_id, code):
+    """What the report would be submitted with, gap by gap; the coordinator submits here."""
+    reporting_round = _round(round_id)
+    state = _state(request.user, code, reporting_round)
+    if not services.may_see_check(request.user, state):
+        raise PermissionDenied("The submission check is for the state's users and reviewers.")
+    return _check_page(request, reporting_round, state)
+
+
+def _check_page(request, reporting_round, state, *, form=None, status=200):
+    context = check_page_context(request, reporting_round=reporting_round, state=state, form=form)
+    return render(request, "reviews/countryreport_check.html", context, status=status)
+
+
+@login_required
+@require_POST
+def report_submit(request, round_id, code):
+    reporting_round = _round(round_id)
+    state = _state(request.user, code, reporting_round)
+    if not services.may_submit(request.user, state):
+        raise PermissionDenied("Only the state's national coordinator submits its report.")
+    form = SubmitForm(request.POST)
+    if form.is_valid():
+        report = services.report_for(reporting_round=reporting_round, member_state=state)
+        try:
+            services.report_submit(user=request.user, report=report, **form.service_arguments())
+        except services.SubmissionBlocked as blocked:
+            form.add_error(None, str(blocked))
+        except services.TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect(_report_url(reporting_round, state))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Report submitted. The reviewers have been told.")
+            return redirect(_report_url(reporting_round, state))
+    return _check_page(request, reporting_round, state, form=form, status=400)
+
+
 report_return = _move_view(
     form_class=ReturnForm,
     key="return",

@@ -163,6 +163,9 @@ GET_MATRIX = rows([
     ("reviews:report_detail",            (W.round, "KH"), LOGIN, 200,   200,   200,   200,   200),
     ("reviews:report_detail",            (W.round, "MY"), LOGIN, 404,   404,   200,   200,   200),
     ("reviews:report_detail",            (W.round, "TL"), LOGIN, 404,   404,   404,   404,   404),
+    ("reviews:report_check",             (W.round, "KH"), LOGIN, 200,   200,   200,   200,   403),
+    ("reviews:report_check",             (W.round, "MY"), LOGIN, 404,   404,   200,   200,   403),
+    ("reviews:report_check",             (W.round, "TL"), LOGIN, 404,   404,   404,   404,   404),
     ("reviews:report_submit",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
     ("reviews:report_return",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
     ("reviews:report_accept",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
@@ -397,8 +400,9 @@ def round_form(world):
     }
 
 
-def cover_note_form(world):
-    return {"cover_note": "All items updated."}
+def submit_form(world):
+    counts = "never_updated=0;missing_narrative=0;missing_evidence=0;unanswered_evidence=0"
+    return {"cover_note": "All items updated.", "counts": counts, "confirm": "on"}
 
 
 def return_form(world):
@@ -461,9 +465,9 @@ POST_MATRIX = [
     PostRow("create round", "reviews:round_create", (), round_form,
             (LOGIN, 403,   403,   403, 302,  403)),
     # Cambodia's report is submitted already: the coordinator is told so, and nothing changes.
-    PostRow("submit KH again", "reviews:report_submit", (W.round, "KH"), cover_note_form,
+    PostRow("submit KH again", "reviews:report_submit", (W.round, "KH"), submit_form,
             (LOGIN, 403,   302,   403, 403,  403), writes=False),
-    PostRow("submit MY", "reviews:report_submit", (W.round, "MY"), cover_note_form,
+    PostRow("submit MY", "reviews:report_submit", (W.round, "MY"), submit_form,
             (LOGIN, 404,   404,   403, 403,  403)),
     PostRow("return KH", "reviews:report_return", (W.round, "KH"), return_form,
             (LOGIN, 403,   403,   302, 302,  403)),

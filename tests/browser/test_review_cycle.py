@@ -46,7 +46,9 @@ def test_a_report_is_submitted_returned_fixed_resubmitted_and_accepted(
     expect(banner).to_contain_text("Not started")
     banner.get_by_role("link", name="Open the report to submit it").click()
     expect(dara.get_by_role("heading", level=1)).to_contain_text("Cambodia: report for 2026 annual")
+    dara.get_by_role("link", name="check the report").click()
     dara.get_by_label("Cover note (optional)").fill("All actions reviewed by the CNCC.")
+    dara.get_by_label("I have read the check and submit the report with").check()
     dara.get_by_role("button", name="Submit report").click()
     expect(dara.get_by_role("status")).to_have_text(
         "Report submitted. The reviewers have been told."
@@ -79,7 +81,9 @@ def test_a_report_is_submitted_returned_fixed_resubmitted_and_accepted(
     dara.get_by_role("button", name="Save").click()
     expect(dara.get_by_role("status")).to_have_text("Saved 1.1: In progress, 50 %.")
     dara.goto(report_url)
+    dara.get_by_role("link", name="check the report").click()
     dara.get_by_label("Cover note (optional)").fill("1.1 updated.")
+    dara.get_by_label("I have read the check and submit the report with").check()
     dara.get_by_role("button", name="Submit report").click()
     expect(report_state(dara)).to_contain_text("Submitted")
 

@@ -63,3 +63,12 @@ def bring_to(report, state, *, coordinator, reviewer):
         services.report_accept(user=reviewer, report=report)
     report.refresh_from_db()
     return report
+
+
+def submit_data(report, cover_note="Ready"):
+    """What the check page's submit form posts: the check's counts as they are, confirmed."""
+    from reviews.forms import SubmitForm
+    from reviews.queries import submission_check
+
+    check = submission_check(report.round, report.member_state)
+    return {"cover_note": cover_note, "counts": SubmitForm.encode(check.counts), "confirm": "on"}

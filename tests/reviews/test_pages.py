@@ -12,7 +12,7 @@ from reviews import services
 from reviews.models import Comment, CountryReport, ReportingRound, ReportTransition, Submission
 from tests import factories
 from tests.factories import SESSION_AND_USER, logged_in
-from tests.reviews.conftest import bring_to, make_round
+from tests.reviews.conftest import bring_to, make_round, submit_data
 
 
 def report_url(reporting_round, code="KH", action=None):
@@ -147,17 +147,24 @@ def test_a_closed_plan_is_not_offered_for_new_rounds(plan_2021, plan_2026, secre
 # --- A state's report ----------------------------------------------------------------------------
 
 
-def test_a_state_users_visit_starts_the_draft_and_a_reviewers_does_not(
-    open_round, cambodia, malaysia, focal_point, reviewer
+def test_reading_the_report_page_writes_nothing_and_the_first_submit_starts_the_report(
+    open_round, cambodia, malaysia, focal_point, coordinator, reviewer, items
 ):
     logged_in(reviewer).get(report_url(open_round, "MY"))
-    assert CountryReport.objects.count() == 0
-
     response = logged_in(focal_point).get(report_url(open_round))
+    logged_in(coordinator).get(reverse("reviews:report_check", args=[open_round.pk, "KH"]))
 
     assert response.status_code == 200
+    assert CountryReport.objects.count() == 0
+
+    draft = CountryReport(round=open_round, member_state=cambodia)
+    response = logged_in(coordinator).post(
+        report_url(open_round, action="submit"), submit_data(draft)
+    )
+
+    assert response.status_code == 302
     report = CountryReport.objects.get()
-    assert (report.member_state, report.state) == (cambodia, "draft")
+    assert (report.member_state, report.state) == (cambodia, "submitted")
 
 
 @pytest.mark.parametrize("action", [None, "submit", "return", "accept", "reopen"])
@@ -191,12 +198,17 @@ def test_a_state_that_does_not_report_on_the_plan_has_no_report(plan_2021, timor
 def test_only_the_coordinator_is_offered_the_submit_form(
     open_round, focal_point, coordinator, items
 ):
+    check = reverse("reviews:report_check", args=[open_round.pk, "KH"])
     coordinators_page = logged_in(coordinator).get(report_url(open_round)).content.decode()
     focal_points_page = logged_in(focal_point).get(report_url(open_round)).content.decode()
+    coordinators_check = logged_in(coordinator).get(check).content.decode()
+    focal_points_check = logged_in(focal_point).get(check).content.decode()
 
-    assert "Submit report" in coordinators_page
-    assert "Submit report" not in focal_points_page
+    assert "check the report</a>" in coordinators_page
+    assert "Submit report" in coordinators_check
+    assert "Submit report" not in focal_points_page + focal_points_check
     assert "national coordinator submits this report" in focal_points_page
+    assert "national coordinator submits this report" in focal_points_check
 
 
 def test_a_closed_round_offers_no_submit_form(plan_2026, coordinator, items):
@@ -316,7 +328,9 @@ def test_each_role_may_move_the_report_only_as_allowed_through_the_pages(
     client = logged_in(request.getfixturevalue(role))
     before = everything()
 
-    response = client.post(report_url(report.round, action=move), FORMS[move])
+    data = submit_data(report) if move == "submit" else FORMS[move]
+
+    response = client.post(report_url(report.round, action=move), data)
 
     report.refresh_from_db()
     if (move, role, from_state) in ALLOWED:
@@ -357,7 +371,7 @@ def test_a_return_without_a_comment_shows_the_form_again(report, items, coordina
 
 def test_a_huge_cover_note_is_a_form_error(report, items, coordinator):
     response = logged_in(coordinator).post(
-        report_url(report.round, action="submit"), {"cover_note": "x" * 10_001}
+        report_url(report.round, action="submit"), submit_data(report, cover_note="x" * 10_001)
     )
 
     assert response.status_code == 400
