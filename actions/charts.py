@@ -4,9 +4,11 @@ Each function returns safe markup for a template: an <svg role="img"> labelled b
 <title> and <desc> (`chart_id` makes their ids unique on the page). Colours are SVG
 presentation attributes (fill=, stroke=), so the markup needs no stylesheet; every bar and
 point also carries its number as text or as a <title>. A chart is never the only way to read
-its figures: put a table with the same numbers next to it (the text alternative).
+its figures: put a table with the same numbers next to it (the text alternative), which also
+holds the links (an image holds none). A provisional focus area's label ends in
+" (provisional)", which shortening keeps (see `area_label`).
 
-    bar_chart([Bar("Cambodia", 40.0, href="...")], chart_id="progress", title=..., desc=...)
+    bar_chart([Bar("Cambodia", 40.0)], chart_id="progress", title=..., desc=...)
     stacked_bar_chart([StackedRow("Cambodia", {"completed": 3, ...})], chart_id=..., ...)
     trend_chart(["Jan", "Feb"], [Series("Changes", [4, 7])], chart_id=..., ...)
 """
@@ -17,6 +19,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from actions.models import NationalStatus
+
+from .provenance import provisional_suffix
 
 WIDTH = 640
 LABEL_WIDTH = 230
@@ -45,7 +49,6 @@ SERIES_STYLES = [("#0b4f8a", ""), ("#a35200", "6 4"), ("#00704a", "2 3"), ("#6f3
 class Bar:
     label: str
     value: float | None  # None: no figure (drawn as "—")
-    href: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,23 @@ def _fmt(number):
     return f"{round(number):d}" if abs(number - round(number)) < 0.05 else f"{number:.1f}"
 
 
+PROVISIONAL = provisional_suffix("provisional")
+
+
+def area_label(number, title, provenance):
+    """A focus area's label in a chart: "3. Specialised units (provisional)"."""
+    return f"{number}. {title}{provisional_suffix(provenance)}"
+
+
 def _short(text, length=26):
+    """`text` cut to `length` characters with "…", keeping a " (provisional)" at its end."""
     text = str(text)
-    return text if len(text) <= length else text[: length - 1] + "…"
+    suffix = PROVISIONAL if text.endswith(PROVISIONAL) else ""
+    if suffix:
+        length += 6  # the label column holds about 32 characters
+    if len(text) <= length:
+        return text
+    return text[: length - 1 - len(suffix)] + "…" + suffix
 
 
 def _open(chart_id, title, desc, height):
@@ -94,10 +111,6 @@ def _open(chart_id, title, desc, height):
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>'
     )
-
-
-def _link(href, inner):
-    return f'<a href="{escape(href)}">{inner}</a>' if href else inner
 
 
 def bar_chart(bars, *, chart_id, title, desc, max_value=100, unit=" %"):
@@ -121,7 +134,7 @@ def bar_chart(bars, *, chart_id, title, desc, max_value=100, unit=" %"):
             f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{text_y}" fill="{INK}">'
             f"{escape(shown)}</text>"
         )
-        parts.append(f'<g class="bar">{_link(bar.href, body)}</g>')
+        parts.append(f'<g class="bar">{body}</g>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
 

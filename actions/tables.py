@@ -5,6 +5,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from .models import NationalStatus
+from .provenance import provisional_badge
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -52,7 +53,8 @@ class NationalStatusTable(tables.Table):
         return format_html('<a href="{}">{}</a>', self.detail_url(record), value)
 
     def render_title(self, record, value):
-        return format_html('<a href="{}">{}</a>', self.detail_url(record), value)
+        url = self.detail_url(record)
+        return format_html('<a href="{}">{}</a> {}', url, value, provisional_badge(record))
 
     def render_status(self, record, value):
         label = NationalStatus.display_value("status", value)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.policy import scope_national, scope_submitted, visible_states
 from actions import charts, queries
-from actions.charts import Bar, Series, StackedRow
+from actions.charts import Bar, Series, StackedRow, area_label
 from actions.models import NationalStatus
 from reviews import queries as review_queries
 from reviews.models import CountryReport, ReportingRound, Submission
@@ -236,7 +236,7 @@ def _month_links(plan, month):
 
 def _area_chart(plan, figures, region):
     bars = [
-        Bar(f"{area.number}. {area.title}", cell.tally.average_progress, cell.progress_url)
+        Bar(area_label(area.number, area.title, area.provenance), cell.tally.average_progress)
         for area, cell in zip(figures.focus_areas, region.cells, strict=True)
     ]
     return charts.bar_chart(
@@ -293,7 +293,7 @@ def state_profile(plan, state):
     areas = [(area, figures.cell(state, area)) for area in figures.focus_areas] if tally else []
     row = _row(scope, state.name, state, tally, areas)
     bars = [
-        Bar(f"{area.number}. {area.title}", cell.tally.average_progress, cell.progress_url)
+        Bar(area_label(area.number, area.title, area.provenance), cell.tally.average_progress)
         for area, cell in zip(figures.focus_areas, row.cells, strict=False)
     ]
     chart = charts.bar_chart(
@@ -330,6 +330,7 @@ MATRIX_CSV_HEADER = [
     "stale",
     "source",
     "round",
+    "provenance",
 ]
 
 
@@ -354,6 +355,7 @@ def _matrix_line(scope, state, plan, area, tally, submission=None, accepted=Fals
         tally.stale,
         "accepted" if accepted else "live",
         submission.report.round.name if submission else "",
+        area.provenance if area else None,
     ]
 
 

@@ -13,6 +13,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from actions.models import NationalStatus
+from actions.provenance import provisional_badge
 from core.tables import PagedTable
 
 SHORT_TEXT = 140
@@ -91,6 +92,7 @@ class StatusTable(ReportTable):
         ("updated_at", lambda r: r.updated_at),
         ("updated_by", lambda r: r.updated_by_name or r.updated_by_email),
         ("version", lambda r: r.status_version),
+        ("provenance", lambda r: r.provenance),
     )
 
     class Meta(PagedTable.Meta):
@@ -101,7 +103,8 @@ class StatusTable(ReportTable):
         return format_html('<a href="{}">{}</a>', status_url(record.state_code, record.pk), value)
 
     def render_title(self, record, value):
-        return format_html('<a href="{}">{}</a>', status_url(record.state_code, record.pk), value)
+        url = status_url(record.state_code, record.pk)
+        return format_html('<a href="{}">{}</a> {}', url, value, provisional_badge(record))
 
     def render_status(self, record, value):
         label = _status_label(value)
@@ -150,6 +153,8 @@ STATUS_ITEM_CSV_COLUMNS = (
     ("item_code", lambda r: r.national_status.action_item.code),
     ("item_title", lambda r: r.national_status.action_item.title),
 )
+# Their last CSV column: whether the action's wording is provisional or confirmed.
+ITEM_PROVENANCE_CSV_COLUMN = ("provenance", lambda r: r.national_status.action_item.provenance)
 
 
 def _changes_summary(record):
@@ -185,6 +190,7 @@ class HistoryTable(ReportTable):
         ("changed_by", lambda r: _name(r.changed_by)),
         ("changed_fields", lambda r: " ".join(sorted(r.changes))),
         *(column for field in NationalStatus.TRACKED_FIELDS for column in _old_new(field)),
+        ITEM_PROVENANCE_CSV_COLUMN,
     )
 
     class Meta(PagedTable.Meta):
@@ -200,6 +206,9 @@ class HistoryTable(ReportTable):
 
     def render_code(self, record, value):
         return format_html('<a href="{}">{}</a>', self._url(record), value)
+
+    def render_title(self, record, value):
+        return format_html("{} {}", value, provisional_badge(record.national_status.action_item))
 
     def render_changed_at(self, value):
         return _when(value)
@@ -237,6 +246,7 @@ class EvidenceTable(ReportTable):
         ("reviewed_at", lambda r: r.reviewed_at),
         ("reviewed_by", lambda r: _name(r.reviewed_by)),
         ("withdrawn_at", lambda r: r.withdrawn_at),
+        ITEM_PROVENANCE_CSV_COLUMN,
     )
 
     class Meta(PagedTable.Meta):
@@ -246,7 +256,8 @@ class EvidenceTable(ReportTable):
     def render_code(self, record, value):
         status = record.national_status
         url = status_url(status.member_state.code, status.action_item_id)
-        return format_html('<a href="{}">{}</a>', url, value)
+        badge = provisional_badge(status.action_item)
+        return format_html('<a href="{}">{}</a> {}', url, value, badge)
 
     def render_added_at(self, value):
         return _when(value)
@@ -277,4 +288,5 @@ ROUND_REPORT_COLUMNS = (
     ("updated_at", lambda s, i: i.last_changed_at),
     ("updated_by", lambda s, i: i.last_changed_by),
     ("version", lambda s, i: i.status_version),
+    ("provenance", lambda s, i: i.provenance),  # the action's, annotated by the view
 )

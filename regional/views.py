@@ -7,7 +7,7 @@ regional aggregates; a CSV holds exactly the rows of the table it downloads.
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
@@ -258,8 +258,10 @@ def round_report_csv(request, round_id, code):
     if submission is None:
         raise Http404("No submitted report you may see.")
     submission.report.round = reporting_round
-    items = SubmissionItem.objects.filter(submission=submission).order_by(
-        "focus_area_number", "position", "code"
+    items = (
+        SubmissionItem.objects.filter(submission=submission)
+        .annotate(provenance=F("action_item__provenance"))
+        .order_by("focus_area_number", "position", "code")
     )
     rows = (
         [value(submission, item) for _, value in ROUND_REPORT_COLUMNS]

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import F
+
 from accounts.models import Role
 from accounts.policy import scope_submitted
 from actions.models import ActionItem
@@ -64,6 +66,8 @@ def report_page_context(request, *, reporting_round, state, report, bound):
     if shown is not None:
         snapshot = list(
             scope_submitted(SubmissionItem.objects.filter(submission=shown), user, "submission")
+            # The action's provenance now: a provisional wording stays labelled as such.
+            .annotate(provenance=F("action_item__provenance"))
         )
     transitions, threads = [], []
     if report is not None and not observer:

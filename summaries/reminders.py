@@ -96,6 +96,7 @@ def stale_reminders(users, today):
             "action_item__plan__short_title",
             "action_item__code",
             "action_item__title",
+            "action_item__provenance",
             "updated_at",
         )
     )

@@ -11,10 +11,12 @@ Figures (JSON, `ProgressSummary.figures`), for the scope's reporting states:
     version, as_of (ISO time), period {start, end}, stale_after_days,
     pairs, status_counts {status: n}, applicable, completed, completed_share (%),
     average_progress (%), never_updated, stale,     -- over (state, item) pairs; see queries.py
-    focus_areas [{number, title, <the same figures>}],
+    focus_areas [{number, title, provenance, <the same figures>}],
     overdue: pairs whose item's timeframe ended in an earlier year and that are not completed,
-        ongoing or not applicable; overdue_items [{code, title, status, end_year}] (a state's),
-    stale_items [{code, title, status, updated_at}] (a state's; at most STALE_ITEMS_KEPT),
+        ongoing or not applicable; overdue_items [{code, title, provenance, status, end_year}]
+        (a state's),
+    stale_items [{code, title, provenance, status, updated_at}] (a state's; at most
+        STALE_ITEMS_KEPT); summaries made before provenance was stored have none,
     compliance: None without an open round, else {round, opens_on, due_on, closes_on, ...}:
         region: states, by_state {report state: n}, late, overdue_reports;
         a state: report_state, submitted_at, days_late, overdue,
@@ -231,7 +233,12 @@ def _tally_figures(tally):
 
 
 def _area_figures(area, tally):
-    return {"number": area.number, "title": area.title, **_tally_figures(tally)}
+    return {
+        "number": area.number,
+        "title": area.title,
+        "provenance": area.provenance,
+        **_tally_figures(tally),
+    }
 
 
 def _accepted_figures(plan):
@@ -254,7 +261,12 @@ def _stale_items(plan, now):
         )
         .order_by("updated_at", "action_item__position")
         .values(
-            "member_state_id", "action_item__code", "action_item__title", "status", "updated_at"
+            "member_state_id",
+            "action_item__code",
+            "action_item__title",
+            "action_item__provenance",
+            "status",
+            "updated_at",
         )
     )
     items = {}
@@ -263,6 +275,7 @@ def _stale_items(plan, now):
             {
                 "code": row["action_item__code"],
                 "title": row["action_item__title"],
+                "provenance": row["action_item__provenance"],
                 "status": row["status"],
                 "updated_at": row["updated_at"].isoformat(),
             }
@@ -275,7 +288,7 @@ def _overdue_items(plan, today, reporting_states):
     ended = list(
         ActionItem.objects.filter(plan=plan, end_year__lt=today.year)
         .order_by("position", "code")
-        .values("pk", "code", "title", "end_year")
+        .values("pk", "code", "title", "provenance", "end_year")
     )
     if not ended:
         return {}
@@ -294,6 +307,7 @@ def _overdue_items(plan, today, reporting_states):
                     {
                         "code": item["code"],
                         "title": item["title"],
+                        "provenance": item["provenance"],
                         "status": status,
                         "end_year": item["end_year"],
                     }
@@ -408,6 +422,7 @@ CSV_HEADER = (
     "Measure",
     "Value",
     "Change since previous summary",
+    "Provenance",
 )
 
 
@@ -455,6 +470,7 @@ def csv_rows(summary, figures):
     ]
     for area in figures["focus_areas"]:
         name = f"{area['number']}. {area['title']}"
+        provenance = area.get("provenance")
         rows += [
             (
                 "Focus area",
@@ -462,9 +478,17 @@ def csv_rows(summary, figures):
                 "Average progress (%)",
                 area["average_progress"],
                 change.get("focus_areas", {}).get(str(area["number"])),
+                provenance,
             ),
-            ("Focus area", name, "Completed", area["completed"], None),
-            ("Focus area", name, "Completed share (%)", area["completed_share"], None),
+            ("Focus area", name, "Completed", area["completed"], None, provenance),
+            (
+                "Focus area",
+                name,
+                "Completed share (%)",
+                area["completed_share"],
+                None,
+                provenance,
+            ),
         ]
     if not figures.get("accepted_only"):
         rows += [
@@ -485,11 +509,19 @@ def csv_rows(summary, figures):
             "Last updated",
             datetime.datetime.fromisoformat(item["updated_at"]),
             None,
+            item.get("provenance"),
         )
         for item in figures["stale_items"]
     ]
     rows += [
-        ("Overdue", f"{item['code']} {item['title']}", "Timeframe ended", item["end_year"], None)
+        (
+            "Overdue",
+            f"{item['code']} {item['title']}",
+            "Timeframe ended",
+            item["end_year"],
+            None,
+            item.get("provenance"),
+        )
         for item in figures["overdue_items"]
     ]
     compliance = figures.get("compliance")
@@ -524,4 +556,5 @@ def csv_rows(summary, figures):
             ),
             ("Reporting", compliance["round"], "Days late", compliance["days_late"], None),
         ]
-    return ((*lead, *row) for row in rows)
+    # The last column, provenance, is the focus area's or action's; empty for other rows.
+    return ((*lead, *row, *([None] * (len(CSV_HEADER) - len(lead) - len(row)))) for row in rows)

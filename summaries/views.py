@@ -11,7 +11,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 from django_tables2 import RequestConfig
 
-from actions.charts import Bar, Series, StackedRow, bar_chart, stacked_bar_chart, trend_chart
+from actions.charts import (
+    Bar,
+    Series,
+    StackedRow,
+    area_label,
+    bar_chart,
+    stacked_bar_chart,
+    trend_chart,
+)
 from core.csv import csv_response
 
 from .digests import digest_choices, digest_preferences_save
@@ -90,11 +98,15 @@ def digest_preferences(request):
     return render(request, "summaries/digestpreference_form.html", {"form": form})
 
 
+def _area_label(area):
+    return area_label(area["number"], area["title"], area.get("provenance"))
+
+
 def summary_charts(summary, figures, trend):
     """The SVG charts of a summary page; the page shows the same numbers in tables."""
     areas = figures["focus_areas"]
     rows = [StackedRow("All focus areas", figures["status_counts"])] + [
-        StackedRow(f"{area['number']}. {area['title']}", area["status_counts"]) for area in areas
+        StackedRow(_area_label(area), area["status_counts"]) for area in areas
     ]
     labels = [item["summary"].short_period_label for item in trend]
     return {
@@ -105,7 +117,7 @@ def summary_charts(summary, figures, trend):
             desc="Number of actions in each status, overall and per focus area.",
         ),
         "area_chart": bar_chart(
-            [Bar(f"{area['number']}. {area['title']}", area["average_progress"]) for area in areas],
+            [Bar(_area_label(area), area["average_progress"]) for area in areas],
             chart_id="area-chart",
             title="Average progress per focus area",
             desc="Average progress in per cent of the applicable actions of each focus area.",

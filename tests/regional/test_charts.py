@@ -6,6 +6,7 @@ from actions.charts import (
     Bar,
     Series,
     StackedRow,
+    area_label,
     bar_chart,
     stacked_bar_chart,
     trend_chart,
@@ -42,9 +43,9 @@ def assert_no_style_or_script(markup):
     assert "style=" not in str(markup)
 
 
-def test_bar_chart_labels_each_bar_with_its_number_and_link():
+def test_bar_chart_labels_each_bar_with_its_number_and_holds_no_link():
     markup = bar_chart(
-        [Bar("Cambodia", 37.5, href="/reports/statuses/?state=KH&plan=x"), Bar("Laos", None)],
+        [Bar("Cambodia", 37.5), Bar("Laos", None)],
         chart_id="progress",
         title="Average progress",
         desc="Per member state",
@@ -55,9 +56,24 @@ def test_bar_chart_labels_each_bar_with_its_number_and_link():
     assert "37.5 %" in texts(root)
     assert "no figure" in texts(root)
     assert "Cambodia: 37.5 %" in titles(root)
-    links = [a.get("href") for a in root.iter(f"{SVG}a")]
-    assert links == ["/reports/statuses/?state=KH&plan=x"]
+    # An image (role="img") hides its content from assistive technology: the table beside it
+    # holds the links.
+    assert list(root.iter(f"{SVG}a")) == []
     assert_no_style_or_script(markup)
+
+
+def test_a_provisional_focus_areas_label_keeps_its_mark_when_shortened():
+    label = area_label(
+        3, "Specialised national units and cross-border investigation", "provisional"
+    )
+    markup = bar_chart([Bar(label, 20)], chart_id="c", title="t", desc="d")
+
+    (shown, _) = texts(parse(markup))
+    assert shown.startswith("3. Special")
+    assert shown.endswith("… (provisional)")
+    assert len(shown) <= 32
+    assert f"{label}: 20 %" in titles(parse(markup))
+    assert area_label(1, "Legal frameworks", "confirmed") == "1. Legal frameworks"
 
 
 def test_bar_width_follows_the_value_and_is_capped_at_the_scale():
