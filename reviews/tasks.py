@@ -1,16 +1,15 @@
-"""Celery tasks of the review workflow: thin, taking ids, safe to run twice."""
+"""Jobs of the review workflow: thin, taking ids, queued through the outbox (done once)."""
 
-from celery import shared_task
+from outbox.jobs import job
 
 from . import notifications
 
 
-# SMTP errors are OSErrors: a mail server that is down is retried later.
-@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=8)
+@job
 def notify_transition(transition_id):
     return notifications.send_transition_notifications(transition_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=8)
+@job
 def notify_comment(comment_id):
     return notifications.send_comment_notifications(comment_id)

@@ -320,6 +320,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # A request publishes the jobs it queued (outbox app) waiting at most this many seconds on the
 # broker; what it could not publish, the outbox relay publishes once the broker is back.
 OUTBOX_PUBLISH_TIMEOUT = env_int("OUTBOX_PUBLISH_TIMEOUT", 1)
+# A queued job whose runs failed this many times stops being retried: it waits in the admin
+# (Queued tasks, "Failed (dead letter)") for someone to retry it.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5)
+if OUTBOX_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("OUTBOX_MAX_ATTEMPTS must be 1 or more")
+# A job handed to the broker that no worker finished within this many seconds (Redis lost it,
+# or its worker died) is handed out again; a copy that arrives twice does nothing the second
+# time. Longer than CELERY_VISIBILITY_TIMEOUT, so that Redis's own redelivery comes first.
+OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 1200)
 
 # Progress summaries (one per period, scope and plan), digests and reminders: summaries app.
 SUMMARY_PERIOD = env("SUMMARY_PERIOD", "week")

@@ -1,8 +1,10 @@
 """Celery tasks of the progress summaries, digests and reminders: thin, safe to run twice.
 
-Each takes ids (or nothing), loads its rows and calls a plain function. They are acknowledged
-late and re-queued when a worker dies (settings), retried with growing waits when the
-database or the mail server is briefly away, and bounded by time limits.
+Each takes ids (or nothing), loads its rows and calls a plain function. The periodic ones, sent
+by beat, are acknowledged late and re-queued when a worker dies (settings), retried with
+growing waits when the database is briefly away, and bounded by time limits; what they make
+has a unique key, and the e-mails they send are outbox jobs keyed per recipient. The
+follow-up work of a save is an outbox job: done exactly once however often it is delivered.
 """
 
 from smtplib import SMTPException
@@ -12,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 
 from actions.models import Plan
 from countries.models import MemberState
+from outbox.jobs import job
 
 from . import digests, reminders, summaries
 
@@ -34,7 +37,7 @@ def make_progress_summaries():
     return {"period_start": period.start.isoformat(), "final_summaries": final}
 
 
-@shared_task(**JOB, soft_time_limit=60, time_limit=90)
+@job(soft_time_limit=60, time_limit=90)
 def refresh_current_summaries(member_state_id, plan_id):
     plan = Plan.objects.filter(pk=plan_id).first()
     if plan is None:

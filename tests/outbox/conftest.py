@@ -2,15 +2,29 @@ import socket
 import threading
 
 import pytest
-from celery import current_app, shared_task
+from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
+from django.contrib.auth.models import Group
+
+from outbox.jobs import job
 
 CALLS = []
 
 
-@shared_task(name="tests.outbox.record_call")
+@job(name="tests.outbox.record_call")
 def record_call(*args, **kwargs):
     """A task that only notes that it ran, and with what."""
     CALLS.append((args, kwargs))
+
+
+@job(name="tests.outbox.add_group")
+def add_group(name, fail_with=None):
+    """A job with an effect in the database (a group), failing after it if told to."""
+    Group.objects.create(name=name)
+    if fail_with == "soft time limit":
+        raise SoftTimeLimitExceeded()
+    if fail_with:
+        raise RuntimeError(fail_with)
 
 
 @pytest.fixture

@@ -213,10 +213,12 @@ def test_a_task_that_fails_when_run_in_place_does_not_stop_the_others(db, calls)
     failing = enqueue(record_call, 1)
     fine = enqueue(record_call, 2)
 
+    real = services._send
+
     def send(message, connection):
         if message.pk == failing.pk:
             raise ValueError("bad arguments")
-        record_call(*message.args)
+        real(message, connection)
 
     with mock.patch.object(services, "_send", side_effect=send):
         assert relay_pending() == (1, 1)
@@ -227,16 +229,18 @@ def test_a_task_that_fails_when_run_in_place_does_not_stop_the_others(db, calls)
     assert fine.sent_at is not None
 
 
-def test_relay_deletes_messages_sent_long_ago(db):
+def test_relay_deletes_jobs_done_long_ago_but_keeps_keys_longer(db):
     old = enqueue(record_call, 1)
     recent = enqueue(record_call, 2)
+    keyed = services.enqueue_once("once", record_call, 3)
     long_ago = timezone.now() - datetime.timedelta(days=services.KEEP_SENT_DAYS + 1)
-    OutboxMessage.objects.filter(pk=old.pk).update(sent_at=long_ago)
-    OutboxMessage.objects.filter(pk=recent.pk).update(sent_at=timezone.now())
+    OutboxMessage.objects.filter(pk__in=[old.pk, keyed.pk]).update(done_at=long_ago)
+    OutboxMessage.objects.filter(pk=recent.pk).update(done_at=timezone.now())
 
     relay_pending()
 
-    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert sorted(OutboxMessage.objects.values_list("pk", flat=True)) == [recent.pk, keyed.pk]
+    assert services.enqueue_once("once", record_call, 3) is None
 
 
 def test_relay_command_publishes_and_reports(db, calls):

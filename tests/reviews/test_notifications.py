@@ -205,7 +205,7 @@ def test_the_task_sends_through_the_notification_function(
     services.report_submit(user=coordinator, report=report)
     transition = ReportTransition.objects.get()
 
-    tasks.notify_transition.apply(args=[transition.pk])
-    tasks.notify_transition.apply(args=[transition.pk])
+    tasks.notify_transition(transition.pk)
+    tasks.notify_transition(transition.pk)
 
     assert recipients(mailoutbox) == ["maria@example.org"]

@@ -85,7 +85,6 @@ def test_a_bad_value_is_refused_with_its_name(monkeypatch, name, value):
     "task",
     [
         tasks.make_progress_summaries,
-        tasks.refresh_current_summaries,
         tasks.send_digests,
         tasks.send_reminders,
     ],
