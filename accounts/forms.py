@@ -3,8 +3,9 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.template.loader import render_to_string
 
 from countries.models import MemberState
 
@@ -279,3 +280,28 @@ class TwoFactorDisableForm(ThrottleMixin, forms.Form):
         if result.user is None:
             self.add_error("code", "That code is not correct, or was used already.")
         return self.cleaned_data
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's form, its e-mail sent through the outbox like every other e-mail."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        html = ""
+        if html_email_template_name:
+            html = render_to_string(html_email_template_name, context)
+        services.password_reset_email(
+            user=context["user"],
+            token=context["token"],
+            subject=subject,
+            text=render_to_string(email_template_name, context),
+            html=html,
+        )

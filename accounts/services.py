@@ -1,6 +1,7 @@
 """Writes for accounts: invitations and login attempts."""
 
 import datetime
+import hashlib
 import logging
 import math
 import secrets
@@ -11,11 +12,12 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from outbox.mail import enqueue_email
 
 from .models import STATE_ROLES, Invitation, LoginAttempt, Role, User, hash_token
 
@@ -86,12 +88,13 @@ def invitation_create(*, invited_by, email, role, member_state=None):
         raise ValidationError(
             {"email": "This address already has a pending invitation; revoke it first."}
         ) from None
-    transaction.on_commit(lambda: invitation_send(invitation=invitation, token=token))
+    invitation_email(invitation=invitation, token=token)
     return invitation
 
 
-def invitation_send(*, invitation, token):
-    """E-mail the link; the token exists only here and in the recipient's mailbox."""
+def invitation_email(*, invitation, token):
+    """Queue the e-mail with the link, in the invitation's transaction. The token is kept only
+    in the recipient's mailbox: the outbox clears the e-mail's text once it is sent."""
     zone = invitation.member_state.time_zone if invitation.member_state else "UTC"
     with timezone.override(zoneinfo.ZoneInfo(zone)):
         body = render_to_string(
@@ -101,7 +104,24 @@ def invitation_send(*, invitation, token):
                 "link": absolute_url(reverse("accounts:invitation_accept", args=[token])),
             },
         )
-    send_mail("Your invitation to RPA Tracker", body, None, [invitation.email])
+    enqueue_email(
+        event=f"invitation:{invitation.pk}",
+        to=invitation.email,
+        subject="Your invitation to RPA Tracker",
+        text=body,
+    )
+
+
+def password_reset_email(*, user, token, subject, text, html=""):
+    """Queue a password reset e-mail; the same link asked for twice is sent once."""
+    digest = hashlib.sha256(token.encode()).hexdigest()[:16]
+    enqueue_email(
+        event=f"password-reset:{user.pk}:{digest}",
+        to=user.email,
+        subject=subject,
+        text=text,
+        html=html,
+    )
 
 
 def invitation_revoke(*, invitation):

@@ -21,6 +21,7 @@ from .forms import (
     InvitationForm,
     LoginCodeForm,
     LoginForm,
+    OutboxPasswordResetForm,
     ProfileForm,
     ThrottledPasswordChangeForm,
     TwoFactorDisableForm,
@@ -79,7 +80,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """The reset e-mail links to SITE_URL, like every e-mail, not to the Host the request named."""
+    """The reset e-mail links to SITE_URL, like every e-mail, not to the Host the request named,
+    and leaves through the outbox."""
+
+    form_class = OutboxPasswordResetForm
 
     def form_valid(self, form):
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}

@@ -7,7 +7,6 @@ from .models import (
     CountryReport,
     ReportingRound,
     ReportTransition,
-    SentNotification,
     Submission,
 )
 
@@ -57,10 +56,3 @@ class CommentAdmin(ReadOnlyModelAdmin):
     list_filter = ["report__round", "report__member_state"]
     search_fields = ["body"]
     list_select_related = ["report__member_state", "report__round__plan", "action_item", "author"]
-
-
-@admin.register(SentNotification)
-class SentNotificationAdmin(ReadOnlyModelAdmin):
-    list_display = ["event", "recipient", "sent_at"]
-    search_fields = ["event", "recipient__email"]
-    list_select_related = ["recipient"]

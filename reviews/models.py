@@ -383,23 +383,3 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment by {self.author} on {self.report}"
-
-
-class SentNotification(models.Model):
-    """One e-mail sent to one person about one event; claimed before sending, never twice."""
-
-    event = models.CharField(max_length=60, help_text='e.g. "transition:12" or "comment:7".')
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["event", "recipient"], name="sent_notification_once_per_recipient"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.event} → {self.recipient_id}"

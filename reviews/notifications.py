@@ -1,14 +1,12 @@
 """E-mails about a country report: who hears of what, each sent to each person once.
 
-Called by the Celery tasks in reviews.tasks after the change has committed. A person's
-notification is claimed (a SentNotification row) before it is sent, so a task that runs
-again, or twice at once, does not send it again.
+Called by the outbox jobs in reviews.tasks after the change has committed. Each person's
+e-mail is an outbox e-mail of its own, keyed by the event and the address: a job that runs
+again queues nothing twice, and one bad address does not stop the others.
 """
 
 import zoneinfo
 
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,8 +15,9 @@ from django.utils import timezone
 from accounts.models import STATE_ROLES, Role, User
 from accounts.policy import REGIONAL_ROLES
 from accounts.services import absolute_url
+from outbox.mail import enqueue_email
 
-from .models import Comment, CountryReport, ReportTransition, SentNotification
+from .models import Comment, CountryReport, ReportTransition
 
 State = CountryReport.State
 
@@ -74,8 +73,9 @@ def comment_recipients(comment):
     )
 
 
-def send_transition_notifications(transition_id):
-    """E-mail the people who should hear that a report moved; returns how many were sent."""
+def queue_transition_emails(transition_id):
+    """Queue the e-mails to the people who should hear that a report moved; returns how many
+    were queued (none that were queued before)."""
     transition = ReportTransition.objects.select_related(
         "report__round__plan", "report__member_state", "by", "submission"
     ).get(pk=transition_id)
@@ -84,7 +84,7 @@ def send_transition_notifications(transition_id):
         return 0
     subject = SUBJECTS[transition.to_state].format(state=report.member_state, round=report.round)
     context = {"transition": transition, "report": report, "link": report_link(report)}
-    return _send_once(
+    return _queue(
         f"transition:{transition.pk}",
         transition_recipients(transition),
         subject,
@@ -94,8 +94,9 @@ def send_transition_notifications(transition_id):
     )
 
 
-def send_comment_notifications(comment_id):
-    """E-mail a new comment to the thread's participants; returns how many were sent."""
+def queue_comment_emails(comment_id):
+    """Queue the e-mails of a new comment to the thread's participants; returns how many were
+    queued (none that were queued before)."""
     comment = Comment.objects.select_related(
         "report__round__plan", "report__member_state", "author", "action_item"
     ).get(pk=comment_id)
@@ -103,7 +104,7 @@ def send_comment_notifications(comment_id):
     about = f"action {comment.action_item.code}" if comment.action_item else "the report"
     subject = f"New comment on {about} of {report.member_state}, {report.round.name}"
     context = {"comment": comment, "report": report, "link": report_link(report, comment)}
-    return _send_once(
+    return _queue(
         f"comment:{comment.pk}",
         comment_recipients(comment),
         subject,
@@ -120,36 +121,19 @@ def report_link(report, comment=None):
     return absolute_url(path)
 
 
-def _send_once(event, recipients, subject, template, context, *, zone):
-    sent = 0
+def _queue(event, recipients, subject, template, context, *, zone):
+    queued = 0
     with timezone.override(zoneinfo.ZoneInfo(zone)):
-        # One claim per person: a bulk insert could not tell which rows this run won.
         for recipient in recipients:
-            if not _claim(event, recipient):
-                continue
-            message = _message(recipient, subject, template, {**context, "recipient": recipient})
-            try:
-                message.send()
-            except Exception:
-                # Not sent: release the claim so that the task's retry sends it.
-                SentNotification.objects.filter(event=event, recipient=recipient).delete()
-                raise
-            sent += 1
-    return sent
-
-
-def _claim(event, recipient):
-    try:
-        with transaction.atomic():
-            SentNotification.objects.create(event=event, recipient=recipient)
-    except IntegrityError:
-        return False
-    return True
-
-
-def _message(recipient, subject, template, context):
-    text = render_to_string(f"{template}.txt", context)
-    html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, None, [recipient.email])
-    message.attach_alternative(html, "text/html")
-    return message
+            context = {**context, "recipient": recipient}
+            queued += (
+                enqueue_email(
+                    event=event,
+                    to=recipient.email,
+                    subject=subject,
+                    text=render_to_string(f"{template}.txt", context),
+                    html=render_to_string(f"{template}.html", context),
+                )
+                is not None
+            )
+    return queued

@@ -7,9 +7,9 @@ from . import notifications
 
 @job
 def notify_transition(transition_id):
-    return notifications.send_transition_notifications(transition_id)
+    return notifications.queue_transition_emails(transition_id)
 
 
 @job
 def notify_comment(comment_id):
-    return notifications.send_comment_notifications(comment_id)
+    return notifications.queue_comment_emails(comment_id)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation, Role, User, hash_token
+from outbox.models import OutboxMessage
 from tests import factories
 
 from .conftest import INVITATIONS_URL, link_in, logged_in_user_id
@@ -57,6 +58,8 @@ def test_secretariat_invites_a_reviewer_who_sets_a_password_and_is_logged_in(
     invitation = Invitation.objects.get()
     assert invitation.token_hash == hash_token(token)
     assert token not in invitation.token_hash
+    # Sent through the outbox, which keeps no copy of the link once it is sent.
+    assert token not in str(OutboxMessage.objects.values_list("kwargs", flat=True).get())
 
     invitee = Client()
     assert invitee.get(link).status_code == 200

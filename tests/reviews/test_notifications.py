@@ -1,14 +1,19 @@
 """E-mails about reports: after the commit, to the right people, each sent once."""
 
+from smtplib import SMTPRecipientsRefused
 from unittest import mock
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
 from accounts.models import Role
-from reviews import notifications, services
-from reviews.models import ReportTransition, SentNotification
+from outbox.models import OutboxMessage
+from outbox.services import relay_pending
+from reviews import notifications, services, tasks
+from reviews.models import ReportTransition
 from tests import factories
+from tests.outbox.test_outbox import make_due
 from tests.reviews.conftest import bring_to
 
 
@@ -31,8 +36,9 @@ def test_a_submission_tells_every_active_reviewer_after_the_commit(
         services.report_submit(user=coordinator, report=report, cover_note="All updated.")
     assert mailoutbox == []  # nothing leaves before the transaction commits
 
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails the job queues
+        for callback in callbacks:
+            callback()
 
     assert recipients(mailoutbox) == ["ana@example.org", "maria@example.org"]
     message = mailoutbox[0]
@@ -166,46 +172,45 @@ def test_a_participant_who_left_the_state_hears_no_more(
     assert recipients(mailoutbox) == []
 
 
-def test_each_notification_is_sent_once_however_often_the_task_runs(
+def test_each_notification_is_sent_once_however_often_the_job_runs(
     report, items, people, coordinator, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.report_submit(user=coordinator, report=report)
     transition = ReportTransition.objects.get()
+    job = OutboxMessage.objects.get(task_name="reviews.tasks.notify_transition")
 
-    again = notifications.send_transition_notifications(transition.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = notifications.queue_transition_emails(transition.pk)
+        tasks.notify_transition.apply([transition.pk], task_id=str(job.task_id))
 
     assert again == 0
-    assert len(mailoutbox) == 2
-    assert SentNotification.objects.filter(event=f"transition:{transition.pk}").count() == 2
+    assert recipients(mailoutbox) == ["ana@example.org", "maria@example.org"]
 
 
-def test_a_failed_send_is_sent_by_the_retry(report, items, reviewer, coordinator, mailoutbox):
-    services.report_submit(user=coordinator, report=report)  # no commit callbacks: not sent
-    transition = ReportTransition.objects.get()
+def test_one_bad_address_does_not_stop_the_others_and_is_retried(
+    report, items, people, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
+    real_send = EmailMultiAlternatives.send
+
+    def refuse_ana(message, *args, **kwargs):
+        if message.to == ["ana@example.org"]:
+            raise SMTPRecipientsRefused({"ana@example.org": (550, b"No such user")})
+        return real_send(message, *args, **kwargs)
 
     with (
-        mock.patch(
-            "django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")
-        ),
-        pytest.raises(OSError),
+        mock.patch.object(EmailMultiAlternatives, "send", refuse_ana),
+        django_capture_on_commit_callbacks(execute=True),
     ):
-        notifications.send_transition_notifications(transition.pk)
-    assert SentNotification.objects.count() == 0
-
-    assert notifications.send_transition_notifications(transition.pk) == 1
-    assert recipients(mailoutbox) == ["maria@example.org"]
-
-
-def test_the_task_sends_through_the_notification_function(
-    report, items, reviewer, coordinator, mailoutbox
-):
-    from reviews import tasks
-
-    services.report_submit(user=coordinator, report=report)
-    transition = ReportTransition.objects.get()
-
-    tasks.notify_transition(transition.pk)
-    tasks.notify_transition(transition.pk)
+        services.report_submit(user=coordinator, report=report)
 
     assert recipients(mailoutbox) == ["maria@example.org"]
+    failed = OutboxMessage.objects.get(key__contains="ana@example.org")
+    assert failed.state == OutboxMessage.State.PENDING
+    assert "No such user" in failed.last_error
+
+    make_due(failed)  # the mailbox exists again
+    with django_capture_on_commit_callbacks(execute=True):
+        relay_pending()
+
+    assert recipients(mailoutbox) == ["ana@example.org", "maria@example.org"]
