@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.template.loader import render_to_string
 
+from core.client_address import client_ip
 from countries.models import MemberState
 
 from . import services, two_factor
@@ -14,11 +15,6 @@ from .models import TIME_ZONE_CHOICES, Role, User
 
 # Long enough for any password manager; short enough that hashing it costs nothing.
 PASSWORD_MAX_LENGTH = 1024
-
-
-def client_ip(request):
-    """The connecting address. Behind a proxy, gunicorn's forwarded-allow-ips sets it."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class ThrottleMixin:

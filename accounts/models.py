@@ -263,7 +263,8 @@ class Invitation(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """One try at logging in: throttles guessing and keeps a record of it."""
+    """One try at logging in, or at another throttled account action (a password reset link,
+    an invitation): throttles guessing and e-mail floods and keeps a record of them."""
 
     class Outcome(models.TextChoices):
         SUCCEEDED = "succeeded", "Succeeded"
@@ -273,6 +274,11 @@ class LoginAttempt(models.Model):
         # nor a failure for the throttle), and a wrong code (a failure like a wrong password).
         PASSWORD_OK = "password", "Password correct; code asked"
         BAD_CODE = "bad_code", "Failed: wrong two-factor code"
+        # A password reset through the e-mailed link (starts the account's count afresh), and
+        # the throttled requests that send e-mail: a reset link asked for, an invitation.
+        RESET = "reset", "Password reset"
+        RESET_ASKED = "reset_ask", "Password reset link asked for"
+        INVITATION = "invitation", "Invitation asked for"
 
     email = models.CharField(max_length=254)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -293,6 +299,7 @@ class LoginAttempt(models.Model):
         return f"{self.email} from {self.ip}: {self.outcome} at {self.at:%Y-%m-%d %H:%M}"
 
     FAILURES = (Outcome.FAILED, Outcome.BAD_CODE)
+    FRESH_STARTS = (Outcome.SUCCEEDED, Outcome.RESET)
 
     @property
     def succeeded(self):

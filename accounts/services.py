@@ -183,30 +183,53 @@ def _failure_window():
     return datetime.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
 
 
-def login_wait(*, email, ip, now=None):
-    """How long logins for `email` or from `ip` are refused, or None if they are allowed.
+def _wait_after(times, limit, window, now):
+    """`times` newest first: while `limit` of them fall inside `window`, until the oldest of
+    those leaves it; None when fewer."""
+    return times[limit - 1] + window - now if len(times) >= limit else None
 
-    Blocked while the last `limit` failures (wrong passwords and wrong two-factor codes) all
-    fall inside the window: until the oldest of them leaves it. For an e-mail address, a
-    successful login starts the count afresh, but a right password awaiting its code does not;
-    for an IP address nothing does (a guesser with one valid account must not reset it).
+
+def login_wait(*, email, ip, now=None):
+    """How long logins for `email` from `ip` are refused, or None if they are allowed.
+
+    Failures are wrong passwords and wrong two-factor codes inside the window. Three limits,
+    each slowing the attacker or the attacked account and nobody else:
+    - LOGIN_FAILURE_LIMIT failures for the account from this address: this address, for it;
+    - LOGIN_FAILURE_LIMIT_PER_ACCOUNT from any addresses: the account, except from an address
+      it has signed in from before (its owner's usual one);
+    - LOGIN_FAILURE_LIMIT_PER_IP failures from this address for any accounts: this address.
+    For the account, a successful login or a password reset starts the count afresh (a right
+    password awaiting its code does not); for an address nothing does (a guesser with one
+    valid account must not reset it).
     """
     now = now or timezone.now()
     window = _failure_window()
     since = now - window
-    limit = settings.LOGIN_FAILURE_LIMIT
+    Outcome = LoginAttempt.Outcome
+    pair_limit = settings.LOGIN_FAILURE_LIMIT
+    account_limit = settings.LOGIN_FAILURE_LIMIT_PER_ACCOUNT
     recent = LoginAttempt.objects.filter(
         email=email,
         at__gt=since,
-        outcome__in=[*LoginAttempt.FAILURES, LoginAttempt.Outcome.SUCCEEDED],
+        outcome__in=[*LoginAttempt.FAILURES, *LoginAttempt.FRESH_STARTS],
     ).order_by("-at")
-    failures = []
-    for outcome, at in recent.values_list("outcome", "at")[:limit]:
-        if outcome == LoginAttempt.Outcome.SUCCEEDED:
+    failures = []  # (address, time), newest first, since the account's last fresh start
+    for outcome, address, at in recent.values_list("outcome", "ip", "at")[
+        : max(pair_limit, account_limit)
+    ]:
+        if outcome in LoginAttempt.FRESH_STARTS:
             break
-        failures.append(at)
-    until = failures[-1] + window if len(failures) >= limit else None
-
+        failures.append((address, at))
+    from_here = [at for address, at in failures if address == ip]
+    waits = [_wait_after(from_here, pair_limit, window, now)]
+    account_wait = _wait_after([at for _address, at in failures], account_limit, window, now)
+    if account_wait:
+        known = (
+            ip
+            and LoginAttempt.objects.filter(email=email, ip=ip, outcome=Outcome.SUCCEEDED).exists()
+        )
+        if not known:
+            waits.append(account_wait)
     if ip:
         ip_limit = settings.LOGIN_FAILURE_LIMIT_PER_IP
         ip_failures = list(
@@ -214,9 +237,15 @@ def login_wait(*, email, ip, now=None):
             .order_by("-at")
             .values_list("at", flat=True)[:ip_limit]
         )
-        if len(ip_failures) >= ip_limit:
-            until = max(until or now, ip_failures[-1] + window)
-    return until - now if until else None
+        waits.append(_wait_after(ip_failures, ip_limit, window, now))
+    waits = [wait for wait in waits if wait]
+    return max(waits) if waits else None
+
+
+def login_lock_clear(*, user, ip):
+    """A password reset proved the account's owner: start the account's failure count afresh."""
+    LoginAttempt.objects.create(email=user.email, ip=ip, outcome=LoginAttempt.Outcome.RESET)
+    security_log.info("password reset email=%r ip=%s", user.email, ip)
 
 
 def login_attempt(*, request, email, password, ip):

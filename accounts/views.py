@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.policy import scope_national
+from core.client_address import client_ip
 
 from . import otp, services, two_factor
 from .forms import (
@@ -26,7 +27,6 @@ from .forms import (
     ThrottledPasswordChangeForm,
     TwoFactorDisableForm,
     TwoFactorEnableForm,
-    client_ip,
 )
 from .models import Invitation, User
 
@@ -88,6 +88,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
         return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password step; a reset also lifts the account's login lock."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.login_lock_clear(user=form.user, ip=client_ip(self.request))
+        return response
 
 
 def admin_login(request, extra_context=None):

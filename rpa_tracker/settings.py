@@ -1,5 +1,6 @@
 """Settings for RPA Tracker, read from environment variables (see README.md)."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -245,9 +246,31 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 # Absolute timeout: a session ends this long after login, however active.
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
 
+# The client address (throttling, security logs) behind reverse proxies: X-Forwarded-For is
+# read only from a request that comes from one of TRUSTED_PROXIES (addresses or networks), and
+# the address TRUSTED_PROXY_COUNT proxies back is the client's. Neither set: the connecting
+# address is the client's and X-Forwarded-For is ignored (core/client_address.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must be IP addresses or networks (10.0.0.0/8) separated by commas, "
+            f"not {_proxy!r}"
+        ) from None
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if TRUSTED_PROXIES else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT cannot be negative: {TRUSTED_PROXY_COUNT}")
+
 # Accounts: invitation links, and refusing logins after repeated failures.
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per e-mail address
+# Failed logins within the window before logins are refused (accounts.services.login_wait):
+# for one account from one address (that address is refused), for one account from any
+# addresses (the account is refused, except from an address it signed in from before), and
+# from one address for any accounts (that address is refused).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", 20)
 LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
 LOGIN_ATTEMPT_RETENTION_DAYS = env_int("LOGIN_ATTEMPT_RETENTION_DAYS", 90)
