@@ -13,6 +13,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -231,7 +232,8 @@ def test_each_csv_ends_with_the_provenance_of_its_actions_or_focus_areas(
 
 
 def _mail_about_the_comment(world):
-    notifications.send_comment_notifications(world["comment"].pk)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the outbox sends after the commit
+        notifications.queue_comment_emails(world["comment"].pk)
 
 
 def _digest(world):
