@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.policy import REGIONAL_ROLES, can_edit_status, editable_state, scope_national
 
 from .models import Evidence, NationalStatus, StatusHistory
-from .services import national_status_changed
+from .services import national_status_changed, national_status_update
 
 # Why a change of evidence is refused (shown on the 403 page).
 EVIDENCE_EDITORS = (
@@ -474,3 +474,33 @@ def evidence_withdraw(*, user, evidence_id):
             status, user=user, changes={"evidence_withdrawn": [evidence.title, None]}
         )
     return evidence
+
+
+def status_update_with_evidence(
+    *, user, member_state, action_item, link=None, files=(), file_title="", **values
+):
+    """Save a status and the evidence sent with it (a link, files) as one change: all or none.
+
+    `values` are national_status_update's; `link` is (title, url) or None. The link and the
+    files get every check evidence_add_link and evidence_add_files make, before anything is
+    written; a refusal of either (or a conflict of the status) leaves nothing saved.
+    """
+    if link is None and not files:
+        return national_status_update(
+            user=user, member_state=member_state, action_item=action_item, **values
+        )
+    if link is not None:
+        link = (clean_title(link[0]), clean_url(link[1]))
+    for uploaded in files:
+        check_evidence_file(uploaded)
+    with transaction.atomic():
+        national_status_update(
+            user=user, member_state=member_state, action_item=action_item, **values
+        )
+        if link is not None:
+            evidence_add_link(user=user, item=action_item, title=link[0], url=link[1])
+        if files:
+            # Last: it removes its stored files itself when it fails.
+            evidence_add_files(user=user, item=action_item, files=list(files), title=file_title)
+    # The evidence raised the version (and saved the row of a status never saved before).
+    return NationalStatus.objects.for_page().get_for(member_state, action_item)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.policy import (
@@ -25,9 +26,10 @@ from accounts.policy import (
     visible_states,
 )
 
-from .forms import NationalStatusForm
+from .evidence import EvidenceNotStored, EvidenceSizeLimitHandler, status_update_with_evidence
+from .forms import NationalStatusEvidenceForm, NationalStatusForm
 from .models import ActionItem, NationalStatus
-from .services import StatusConflict, national_status_update
+from .services import StatusConflict
 
 HISTORY_ON_DETAIL = 10
 
@@ -101,30 +103,42 @@ def status_history(request, item_id, code=None):
     return render(request, "national/statushistory_list.html", context)
 
 
+@csrf_exempt  # so the upload limit is in place before the body is read; checked just below
 @require_http_methods(["GET", "HEAD", "POST"])
-@national_access_required
 def status_edit(request, item_id):
+    """The status form, with evidence (a link, a file) that can be sent in the same submit."""
+    size_limit = EvidenceSizeLimitHandler(request)
+    request.upload_handlers.insert(0, size_limit)
+    return _status_edit(request, item_id, size_limit)
+
+
+@csrf_protect
+@national_access_required
+def _status_edit(request, item_id, size_limit):
     state = own_state(request.user)
     item = state_item(state, item_id)
     if not can_edit_status(request.user, state, item.plan):
         raise PermissionDenied(f"{item.plan} is not open for updates.")
     current = saved_status(request.user, state, item) or NationalStatus.blank(state, item)
     if request.method != "POST":
-        form = NationalStatusForm(initial=NationalStatusForm.initial_from(current))
+        form = NationalStatusEvidenceForm(initial=NationalStatusForm.initial_from(current))
         return _edit_page(request, form, current)
-    form = NationalStatusForm(request.POST)
+    form = NationalStatusEvidenceForm(request.POST, request.FILES, oversized=size_limit.oversized)
     if form.is_valid():
         arguments = form.service_arguments()
         try:
-            saved = national_status_update(
+            saved = status_update_with_evidence(
                 user=request.user, member_state=state, action_item=item, **arguments
             )
         except StatusConflict as conflict:
             return _conflict_page(request, item, conflict.current, arguments)
         except ValidationError as error:
             form.add_error(None, error)
+        except EvidenceNotStored as error:
+            form.add_error("file", error.message)
+            return _edit_page(request, form, current, status=503)
         else:
-            messages.success(request, _saved_message(item, saved, arguments["expected_version"]))
+            messages.success(request, _saved_message(item, saved, arguments))
             return redirect("national:status_detail", item.pk)
     return _edit_page(request, form, current, status=400)
 
@@ -134,12 +148,15 @@ def _edit_page(request, form, current, status=200):
     return render(request, "national/nationalstatus_form.html", context, status=status)
 
 
-def _saved_message(item, saved, expected_version):
-    if saved.version == expected_version:
+def _saved_message(item, saved, arguments):
+    if saved.version == arguments["expected_version"]:
         return "Nothing changed: what you saved is already recorded."
     summary = NationalStatus.display_value("status", saved.status)
     if saved.progress is not None:
         summary += f", {saved.progress} %"
+    added = (["a link"] if arguments["link"] else []) + (["a file"] if arguments["files"] else [])
+    if added:
+        summary += f", with {' and '.join(added)} as evidence"
     return f"Saved {item.code}: {summary}."
 
 
@@ -161,6 +178,7 @@ def _conflict_page(request, item, current, submitted):
         "current": current,
         "rows": rows,
         "started_from": submitted["expected_version"],
+        "evidence_not_saved": bool(submitted.get("link") or submitted.get("files")),
         "edit_url": reverse("national:status_edit", args=[item.pk]),
     }
     return render(request, "national/nationalstatus_conflict.html", context, status=409)
