@@ -139,7 +139,7 @@ class ServiceErrorsMixin:
             self.add_error(None, error)
 
 
-class InvitationForm(ServiceErrorsMixin, forms.Form):
+class InvitationForm(ThrottleMixin, ServiceErrorsMixin, forms.Form):
     """Whom to invite; the roles offered, and whether a state is asked, depend on the inviter."""
 
     email = forms.EmailField(label="E-mail address", max_length=254)
@@ -151,12 +151,25 @@ class InvitationForm(ServiceErrorsMixin, forms.Form):
         help_text="For focal points and national coordinators only.",
     )
 
-    def __init__(self, *args, inviter, **kwargs):
+    throttle_messages = {
+        "throttled": "Too many invitations in the last hour. Try again in %(minutes)d minutes.",
+        "throttled_one": "Too many invitations in the last hour. Try again in 1 minute.",
+    }
+
+    def __init__(self, *args, inviter, request, **kwargs):
         super().__init__(*args, **kwargs)
+        self.inviter = inviter
+        self.request = request
         self.fields["role"].choices = [(role.value, role.label) for role in inviter.invitable_roles]
         if inviter.role != Role.SECRETARIAT:
             # The state comes from the inviter, never from the request.
             del self.fields["member_state"]
+
+    def clean(self):
+        """Every invitation asked for counts, refused or not: a limit on probing addresses."""
+        checked = services.invitation_request(inviter=self.inviter, ip=client_ip(self.request))
+        self.raise_if_throttled(checked)
+        return self.cleaned_data
 
 
 class AcceptInvitationForm(ServiceErrorsMixin, forms.Form):
@@ -278,8 +291,25 @@ class TwoFactorDisableForm(ThrottleMixin, forms.Form):
         return self.cleaned_data
 
 
-class OutboxPasswordResetForm(PasswordResetForm):
-    """Django's form, its e-mail sent through the outbox like every other e-mail."""
+class OutboxPasswordResetForm(ThrottleMixin, PasswordResetForm):
+    """Django's form, its e-mail sent through the outbox like every other e-mail, and limited
+    per address asked for and per client address (the same for known and unknown ones)."""
+
+    throttle_messages = {
+        "throttled": "Too many reset links were asked for. Try again in %(minutes)d minutes.",
+        "throttled_one": "Too many reset links were asked for. Try again in 1 minute.",
+    }
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        email = self.cleaned_data.get("email")
+        if email:
+            checked = services.password_reset_request(email=email, ip=client_ip(self.request))
+            self.raise_if_throttled(checked)
+        return self.cleaned_data
 
     def send_mail(
         self,

@@ -73,3 +73,18 @@ def can_edit_status(user, member_state, plan) -> bool:
     if member_state is None or editable_state(user) != member_state:
         return False
     return plan.open_for_updates() and member_state.reports_in(plan)
+
+
+def may_know_account(user, member_state: MemberState | None) -> bool:
+    """Whether `user`, inviting someone, may learn that an account or a pending invitation of
+    `member_state` (None: a regional one) exists: the secretariat of any, a coordinator of
+    their own state's only, so that the invitation form discloses nothing about other states."""
+    if not user.is_active:
+        return False
+    if user.role == Role.SECRETARIAT:
+        return True
+    return (
+        user.role in STATE_ROLES
+        and member_state is not None
+        and user.member_state_id == member_state.pk
+    )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from outbox.mail import enqueue_email
 
 from .models import STATE_ROLES, Invitation, LoginAttempt, Role, User, hash_token
+from .policy import may_know_account
 
 security_log = logging.getLogger("rpa_tracker.security")
 
@@ -58,11 +59,21 @@ def invitation_create(*, invited_by, email, role, member_state=None):
         raise ValidationError({"member_state": "Only focal points and coordinators have a state."})
 
     email = User.objects.normalize_email(email).lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "A user with this e-mail address already exists."})
     now = timezone.now()
+    # Of an address known outside the inviter's own state, the inviter learns nothing: the
+    # answer is the one of a sent invitation, and an invitation that is not saved.
+    unsent = Invitation(email=email, role=role, member_state=member_state, invited_by=invited_by)
+    existing = User.objects.filter(email__iexact=email).select_related("member_state").first()
+    if existing is not None:
+        if not may_know_account(invited_by, existing.member_state):
+            invitation_existing_email(user=existing, invited_by=invited_by, now=now)
+            return unsent
+        raise ValidationError({"email": "A user with this e-mail address already exists."})
     open_invitations = Invitation.objects.open().filter(email__iexact=email)
-    if open_invitations.filter(expires_at__gt=now).exists():
+    pending = open_invitations.filter(expires_at__gt=now).select_related("member_state").first()
+    if pending is not None:
+        if not may_know_account(invited_by, pending.member_state):
+            return unsent
         raise ValidationError(
             {"email": "This address already has a pending invitation; revoke it first."}
         )
@@ -108,6 +119,24 @@ def invitation_email(*, invitation, token):
         event=f"invitation:{invitation.pk}",
         to=invitation.email,
         subject="Your invitation to RPA Tracker",
+        text=body,
+    )
+
+
+def invitation_existing_email(*, user, invited_by, now):
+    """Tell the owner of an account that someone tried to invite them (at most once a day)."""
+    body = render_to_string(
+        "emails/accounts/invitation_existing.txt",
+        {
+            "inviter": invited_by,
+            "login_link": absolute_url(reverse("accounts:login")),
+            "reset_link": absolute_url(reverse("accounts:password_reset")),
+        },
+    )
+    enqueue_email(
+        event=f"invitation-existing:{user.pk}:{now:%Y-%m-%d}",
+        to=user.email,
+        subject="Someone tried to invite you to RPA Tracker",
         text=body,
     )
 
@@ -240,6 +269,61 @@ def login_wait(*, email, ip, now=None):
         waits.append(_wait_after(ip_failures, ip_limit, window, now))
     waits = [wait for wait in waits if wait]
     return max(waits) if waits else None
+
+
+# Requests that send e-mail: password reset links and invitations, limited per hour.
+REQUEST_LIMIT_WINDOW = datetime.timedelta(hours=1)
+
+
+def request_wait(*, outcome, email, ip, limit, ip_limit, now=None):
+    """How long more requests of kind `outcome` for `email` or from `ip` are refused, or None:
+    `limit` per address (or account) and `ip_limit` per client address within the hour."""
+    now = now or timezone.now()
+    asked = LoginAttempt.objects.filter(outcome=outcome, at__gt=now - REQUEST_LIMIT_WINDOW)
+    times = list(asked.filter(email=email).order_by("-at").values_list("at", flat=True)[:limit])
+    waits = [_wait_after(times, limit, REQUEST_LIMIT_WINDOW, now)]
+    if ip:
+        from_ip = asked.filter(ip=ip).order_by("-at").values_list("at", flat=True)[:ip_limit]
+        waits.append(_wait_after(list(from_ip), ip_limit, REQUEST_LIMIT_WINDOW, now))
+    waits = [wait for wait in waits if wait]
+    return max(waits) if waits else None
+
+
+def _request_attempt(*, outcome, email, ip, limit, ip_limit, what):
+    wait = request_wait(outcome=outcome, email=email, ip=ip, limit=limit, ip_limit=ip_limit)
+    if wait:
+        security_log.warning(
+            "%s throttled email=%r ip=%s wait_seconds=%d", what, email, ip, wait.total_seconds()
+        )
+        return LoginResult(wait=wait)
+    LoginAttempt.objects.create(email=email, ip=ip, outcome=outcome)
+    return LoginResult()
+
+
+def password_reset_request(*, email, ip):
+    """Check and record a request for a reset link to `email`, whether or not it has an
+    account: the limits, and so the answers, are the same for both."""
+    return _request_attempt(
+        outcome=LoginAttempt.Outcome.RESET_ASKED,
+        email=email.strip().lower(),
+        ip=ip,
+        limit=settings.PASSWORD_RESET_LIMIT,
+        ip_limit=settings.PASSWORD_RESET_LIMIT_PER_IP,
+        what="password reset request",
+    )
+
+
+def invitation_request(*, inviter, ip):
+    """Check and record an invitation asked for by `inviter` (so also every probe of which
+    addresses have accounts)."""
+    return _request_attempt(
+        outcome=LoginAttempt.Outcome.INVITATION,
+        email=inviter.email,
+        ip=ip,
+        limit=settings.INVITATION_LIMIT,
+        ip_limit=settings.INVITATION_LIMIT_PER_IP,
+        what="invitation",
+    )
 
 
 def login_lock_clear(*, user, ip):

@@ -85,9 +85,15 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     form_class = OutboxPasswordResetForm
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
     def form_valid(self, form):
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
         return super().form_valid(form)
+
+    def form_invalid(self, form):
+        return _throttled(super().form_invalid(form), form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -194,7 +200,7 @@ def profile(request):
 def invitation_list(request):
     if not request.user.can_invite:
         raise PermissionDenied("Secretariat admins and national coordinators invite users.")
-    form = InvitationForm(request.POST or None, inviter=request.user)
+    form = InvitationForm(request.POST or None, inviter=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(invited_by=request.user, **form.cleaned_data)
@@ -206,7 +212,7 @@ def invitation_list(request):
     invitations = scope_national(Invitation.objects.for_listing(), request.user)
     page = Paginator(invitations, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "valid_days": settings.INVITATION_VALID_DAYS}
-    return render(request, "accounts/invitation_list.html", context)
+    return _throttled(render(request, "accounts/invitation_list.html", context), form)
 
 
 @require_POST

@@ -273,6 +273,12 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", 20)
 LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+# Requests that send e-mail, per hour: reset links for one address and from one client
+# address; invitations by one account and from one client address.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3)
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 10)
+INVITATION_LIMIT = env_int("INVITATION_LIMIT", 30)
+INVITATION_LIMIT_PER_IP = env_int("INVITATION_LIMIT_PER_IP", 30)
 LOGIN_ATTEMPT_RETENTION_DAYS = env_int("LOGIN_ATTEMPT_RETENTION_DAYS", 90)
 # Roles that must log in with a two-factor code (anyone may choose to); "none" for no role. The
 # embedded default requires none, so that its demo accounts work without an authenticator.
