@@ -12,8 +12,8 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import absolute_url
 
-from .mailing import Mail, deliver
-from .models import Delivery, DigestKind, DigestPreference, ProgressSummary
+from .mailing import Kind, Mail, deliver
+from .models import DigestKind, DigestPreference, ProgressSummary
 from .summaries import local_today, period_before
 
 
@@ -57,19 +57,19 @@ def digest_mails(summaries, users):
                 mails.append(
                     Mail(
                         recipient=user,
-                        kind=Delivery.Kind.DIGEST,
+                        kind=Kind.DIGEST,
                         key=f"summary:{summary.pk}",
                         subject=subject,
                         template="digest",
                         context={**context, "figures": summary.figures_for(user)},
-                        summary=summary,
                     )
                 )
     return mails
 
 
 def send_digests(*, today=None):
-    """E-mail the final summaries of the period just ended; returns how many were sent."""
+    """E-mail the final summaries of the period just ended: queue the e-mails not queued
+    before; returns how many this run queued."""
     period = period_before(today or local_today())
     summaries = list(
         ProgressSummary.objects.filter(period_start=period.start, final=True)

@@ -1,20 +1,26 @@
-"""Sending digests and reminders: each e-mail at most once per (recipient, kind, key).
+"""Digests and reminders leave through the outbox's one e-mail sender, each once.
 
-A run first records every e-mail it wants as a Delivery row (rows that exist are left alone),
-claims the unsent ones with one conditional update, then sends its claimed e-mails one by
-one, marking each sent as soon as it is: a worker killed halfway repeats none of those it
-sent. An e-mail whose sending fails is released for the task's retry.
+A run renders every e-mail it wants (in each recipient's time zone) and queues it as an outbox
+e-mail keyed by (kind, key, address): an e-mail queued before, by an earlier run or by a run
+at the same moment (two schedulers, a job delivered twice), is not queued again. Each
+e-mail is a job of its own, so one bad address does not stop the others.
 """
 
-import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Delivery, ProgressSummary
+from outbox.mail import enqueue_email
+
+
+class Kind:
+    DIGEST = "digest"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    STALE = "stale"
 
 
 @dataclass
@@ -22,71 +28,30 @@ class Mail:
     """An e-mail a run wants to send: to whom, once per what, and what it says."""
 
     recipient: object  # a User
-    kind: str  # a Delivery.Kind
+    kind: str  # a Kind
     key: str
     subject: str
     template: str  # emails/summaries/<template>.txt and .html
     context: dict = field(default_factory=dict)
-    summary: ProgressSummary | None = None
 
     @property
-    def identity(self):
-        return (self.recipient.pk, self.kind, self.key)
+    def event(self):
+        return f"{self.kind}:{self.key}"
 
 
+@transaction.atomic
 def deliver(mails):
-    """Send each of `mails` not sent before (by anyone); returns how many this run sent."""
-    if not mails:
-        return 0
-    wanted = {mail.identity: mail for mail in mails}
-    Delivery.objects.bulk_create(
-        [
-            Delivery(recipient=mail.recipient, kind=mail.kind, key=mail.key, summary=mail.summary)
-            for mail in wanted.values()
-        ],
-        ignore_conflicts=True,
-    )
-    token = uuid.uuid4()
-    Delivery.objects.filter(
-        kind__in={mail.kind for mail in mails},
-        key__in={mail.key for mail in mails},
-        recipient__in={mail.recipient.pk for mail in mails},
-    ).claim(token)
-    mine = Delivery.objects.filter(claim=token)
-    claimed = list(mine.values_list("pk", "recipient_id", "kind", "key"))
-    if not claimed:
-        return 0
-    sent = 0
-    with get_connection() as connection:
-        for pk, *identity in claimed:
-            mail = wanted.get(tuple(identity))
-            if mail is None:  # another run's unsent e-mail this run does not want: not ours
-                continue
-            try:
-                _message(mail, connection).send()
-            except Exception:
-                _release(mine)
-                raise
-            # One update per e-mail, right after it went: see the module's docstring.
-            mine.filter(pk=pk).update(sent_at=timezone.now(), claim=None)
-            sent += 1
-    _release(mine)
-    return sent
+    """Queue each of `mails` not queued before (by anyone); returns how many this run queued."""
+    return sum(_queue(mail) is not None for mail in mails)
 
 
-def _release(claimed):
-    claimed.filter(sent_at__isnull=True).update(claim=None, claimed_at=None)
-
-
-def _message(mail, connection):
+def _queue(mail):
     recipient = mail.recipient
     zone = zoneinfo.ZoneInfo(recipient.time_zone) if recipient.time_zone else None
     context = {**mail.context, "recipient": recipient}
     with timezone.override(zone or timezone.get_default_timezone()):
         text = render_to_string(f"emails/summaries/{mail.template}.txt", context)
         html = render_to_string(f"emails/summaries/{mail.template}.html", context)
-    message = EmailMultiAlternatives(
-        mail.subject, text, None, [recipient.email], connection=connection
+    return enqueue_email(
+        event=mail.event, to=recipient.email, subject=mail.subject, text=text, html=html
     )
-    message.attach_alternative(html, "text/html")
-    return message

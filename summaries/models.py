@@ -1,7 +1,5 @@
 """Progress summaries, and the e-mails made from them: digests and reminders."""
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -195,73 +193,3 @@ class DigestPreference(models.Model):
         if kind == DigestKind.REGION:
             return role in (Role.REVIEWER, Role.SECRETARIAT)
         return role in STATE_ROLES
-
-
-class DeliveryQuerySet(models.QuerySet):
-    def claim(self, token, *, now=None):
-        """Claim the unsent deliveries among these for `token` (not those another sender holds
-        unless its claim ran out); returns how many it got."""
-        now = now or timezone.now()
-        expired = now - datetime.timedelta(seconds=Delivery.CLAIM_SECONDS)
-        return (
-            self.filter(sent_at__isnull=True)
-            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=expired))
-            .update(claim=token, claimed_at=now)
-        )
-
-
-class Delivery(models.Model):
-    """One e-mail (a digest or a reminder) to one recipient, at most once per key.
-
-    A sender creates the rows it wants (existing ones are left alone), claims the unsent ones
-    with a conditional update, sends them and marks each sent. A claim left by a worker that
-    died runs out after CLAIM_SECONDS, and another run sends that e-mail.
-    """
-
-    class Kind(models.TextChoices):
-        DIGEST = "digest", "Progress digest"
-        DUE_SOON = "due_soon", "Report due soon"
-        OVERDUE = "overdue", "Report overdue"
-        STALE = "stale", "Items not updated"
-
-    CLAIM_SECONDS = 600
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    kind = models.CharField(max_length=10, choices=Kind)
-    # What the e-mail is about, once per recipient and kind: a summary, a round and how many
-    # days before it is due, a round and a week…
-    key = models.CharField(max_length=100)
-    summary = models.ForeignKey(
-        ProgressSummary, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    claim = models.UUIDField(null=True, blank=True, editable=False)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
-
-    class Meta:
-        verbose_name_plural = "deliveries"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "kind", "key"], name="delivery_once_per_recipient_kind_key"
-            ),
-        ]
-        indexes = [
-            # A sender loading the batch it has just claimed.
-            models.Index(
-                fields=["claim"], condition=Q(claim__isnull=False), name="delivery_claim_idx"
-            ),
-            # The unsent deliveries of a kind (claiming).
-            models.Index(
-                fields=["kind", "key"],
-                condition=Q(sent_at__isnull=True),
-                name="delivery_unsent_idx",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.key} → {self.recipient}"

@@ -20,15 +20,14 @@ from actions.models import NationalStatus
 from actions.queries import stale_cutoff
 from reviews.models import CountryReport, ReportingRound
 
-from .mailing import Mail, deliver
-from .models import Delivery
+from .mailing import Kind, Mail, deliver
 from .summaries import SUBMITTED, local_today, period_containing, summarised_plans
 
 STALE_ITEMS_LISTED = 20
 
 
 def send_reminders(*, today=None):
-    """Send the reminders due today that were not sent before; returns how many were sent."""
+    """Queue the reminders due today that were not queued before; returns how many."""
     today = today or local_today()
     users = list(
         User.objects.filter(is_active=True, role__in=STATE_ROLES)
@@ -66,11 +65,11 @@ def round_reminders(users, today):
     for round_ in rounds:
         threshold = due_soon_threshold(round_, today)
         if threshold is not None:
-            kind, key = Delivery.Kind.DUE_SOON, f"round:{round_.pk}:due:{threshold}"
+            kind, key = Kind.DUE_SOON, f"round:{round_.pk}:due:{threshold}"
             subject = f"RPA Tracker: your report for {round_} is due on {round_.due_on:%d %B %Y}"
         elif today > round_.due_on:
             period = period_containing(today)
-            kind, key = Delivery.Kind.OVERDUE, f"round:{round_.pk}:overdue:{period.start}"
+            kind, key = Kind.OVERDUE, f"round:{round_.pk}:overdue:{period.start}"
             subject = f"RPA Tracker: your report for {round_} is overdue"
         else:
             continue
@@ -119,5 +118,5 @@ def stale_reminders(users, today):
             "link": link,
         }
         subject = f"RPA Tracker: {len(items)} of {user.member_state}'s items need an update"
-        mails.append(Mail(user, Delivery.Kind.STALE, key, subject, Delivery.Kind.STALE, context))
+        mails.append(Mail(user, Kind.STALE, key, subject, Kind.STALE, context))
     return mails

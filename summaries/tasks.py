@@ -50,9 +50,9 @@ def refresh_current_summaries(member_state_id, plan_id):
 def send_digests():
     # The summaries first (nothing happens if they are made): digests never wait a day for them.
     summaries.make_progress_summaries()
-    return {"sent": digests.send_digests()}
+    return {"queued": digests.send_digests()}
 
 
 @shared_task(**JOB, soft_time_limit=600, time_limit=660)
 def send_reminders():
-    return {"sent": reminders.send_reminders()}
+    return {"queued": reminders.send_reminders()}

@@ -239,13 +239,15 @@ def _mail_about_the_comment(world):
 def _digest(world):
     factories.make_user(Role.REVIEWER, email="ana@example.org")
     users = with_digest_choices(User.objects.filter(email="ana@example.org"))
-    deliver(digest_mails([world["region_summary"]], list(users)))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        deliver(digest_mails([world["region_summary"]], list(users)))
 
 
 def _stale_reminder(world):
     NationalStatus.objects.update(updated_at=timezone.now() - datetime.timedelta(days=400))
     users = list(User.objects.filter(role=Role.FOCAL_POINT).select_related("member_state"))
-    deliver(stale_reminders(users, timezone.localdate()))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        deliver(stale_reminders(users, timezone.localdate()))
 
 
 EMAILS = [

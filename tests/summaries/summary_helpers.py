@@ -1,8 +1,12 @@
 """Shared builders of the progress-summary, digest and reminder tests."""
 
 import datetime
+import functools
+
+from django.test import TestCase
 
 from actions.models import ActionItem, Plan
+from outbox.models import OutboxMessage
 from reviews.models import CountryReport, ReportingRound, Submission
 from summaries.models import ProgressSummary
 from summaries.summaries import period_before, period_containing
@@ -64,3 +68,23 @@ def make_summary(plan, member_state=None, period=FINISHED, *, final=True, **figu
         figures=values,
         final=final,
     )
+
+
+def sending(run):
+    """`run` (a digest or reminder run, which queues its e-mails) followed, as after its
+    commit, by the outbox sending what it queued."""
+
+    @functools.wraps(run)
+    def run_and_send(**kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return run(**kwargs)
+
+    return run_and_send
+
+
+def events(prefix):
+    """The events (kind:key) of the e-mails the outbox has sent, whose kind starts so."""
+    done = OutboxMessage.objects.done().filter(key__startswith=f"email:{prefix}")
+    return {
+        key.removeprefix("email:").rsplit(":", 1)[0] for key in done.values_list("key", flat=True)
+    }

@@ -10,4 +10,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         make_progress_summaries()
         sent = send_digests()
-        self.stdout.write(f"Sent {sent} digest e-mail(s).")
+        self.stdout.write(f"Queued {sent} digest e-mail(s).")

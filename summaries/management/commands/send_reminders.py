@@ -8,4 +8,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sent = send_reminders()
-        self.stdout.write(f"Sent {sent} reminder e-mail(s).")
+        self.stdout.write(f"Queued {sent} reminder e-mail(s).")
