@@ -56,6 +56,11 @@ def editable_state(user) -> MemberState | None:
     return None
 
 
+def sees_live_figures(user) -> bool:
+    """Whether `user` may see live (not yet accepted) figures; observers see accepted ones only."""
+    return user.is_authenticated and user.is_active and user.role != Role.OBSERVER
+
+
 def has_national_access(user) -> bool:
     """Whether `user` may open national pages at all (their own state's, or every state's)."""
     if not user.is_authenticated or not user.is_active:

@@ -220,8 +220,9 @@ class MonthActivity:
     completions: int  # of which set the status to completed
 
 
-def monthly_activity(plan, member_state=None, *, months=12, now=None):
-    """Status changes per month on `plan` over the last `months` months, zeros included.
+def monthly_activity(plan, member_state=None, *, months=12, now=None, focus_area=None):
+    """Status changes per month on `plan` (in `focus_area` when given) over the last `months`
+    months, zeros included.
 
     One query. Months are calendar months in the current time zone; the last is this month.
     """
@@ -233,6 +234,8 @@ def monthly_activity(plan, member_state=None, *, months=12, now=None):
     )
     if member_state is not None:
         history = history.filter(national_status__member_state=member_state)
+    if focus_area is not None:
+        history = history.filter(national_status__action_item__focus_area=focus_area)
     grouped = (
         history.annotate(month=TruncMonth("changed_at"))
         .values("month")

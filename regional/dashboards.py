@@ -6,17 +6,16 @@ the status table filtered to the rows behind it only when the user may see all o
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
-from accounts.policy import scope_national, scope_submitted, visible_states
+from accounts.policy import scope_national, scope_submitted, sees_live_figures, visible_states
 from actions import charts, queries
-from actions.charts import Bar, Series, StackedRow, area_label
+from actions.charts import Bar, Series, area_label
 from actions.models import NationalStatus
 from reviews import queries as review_queries
 from reviews.models import CountryReport, ReportingRound, Submission
@@ -24,6 +23,15 @@ from reviews.queries import changes_since_previous_round, compliance_rows, compl
 
 Status = NationalStatus.Status
 REGION = "All reporting states"
+
+
+LIVE = "live"  # the `figures` choice of live figures
+LATEST = "latest"  # each state's latest accepted report; otherwise a round's id
+
+# The matrix's shades by average progress: a sequential scale (ColorBrewer YlGnBu) whose
+# steps differ in lightness as well as hue, so they read in grayscale and with colour-blind
+# eyes; the number in each cell is always shown. Colours are in static/css/reports.css.
+HEAT_BANDS = ("under 20 %", "20–39 %", "40–59 %", "60–79 %", "80 % or more")
 
 
 def statuses_url(plan, **filters):
@@ -72,14 +80,16 @@ class Row:
 class Scope:
     """Which states' rows a user sees, and where their numbers link.
 
-    Live figures link to the status table filtered to the rows behind the number, when the
-    user may see all of those rows. Accepted figures (observers) link to the accepted report.
+    Live figures link to the status table filtered to the rows behind the number (within the
+    chosen focus area), when the user may see all of those rows. Accepted figures link to the
+    accepted report.
     """
 
-    def __init__(self, plan, visible_ids, reporting_ids, submissions=None):
+    def __init__(self, plan, visible_ids, reporting_ids, submissions=None, focus_area=None):
         self.plan = plan
         self.visible_ids = set(visible_ids)
         self.submissions = submissions  # None: live figures
+        self.focus_area = focus_area.number if focus_area is not None else None
         self.sees_region_rows = submissions is None and set(reporting_ids) <= self.visible_ids
 
     def link(self, state):
@@ -91,7 +101,13 @@ class Scope:
             return lambda **filters: url or ""
         if (state is None and self.sees_region_rows) or (state and state.pk in self.visible_ids):
             code = state.code if state is not None else None
-            return lambda **filters: statuses_url(self.plan, state=code, **filters)
+            chosen = {"focus_area": self.focus_area}
+
+            def url(**filters):
+                given = {key: value for key, value in filters.items() if value is not None}
+                return statuses_url(self.plan, state=code, **{**chosen, **given})
+
+            return url
         return lambda **filters: ""
 
 
@@ -126,64 +142,134 @@ def _row(scope, label, state, tally, areas):
     return row
 
 
-def _figures_for(plan, user, now):
-    """Live figures and the states whose rows `user` sees; observers: accepted figures."""
-    if is_observer(user):
-        figures = review_queries.accepted_plan_figures(plan)
-        shown = scope_submitted(
+def _figures_for(plan, user, now, *, accepted=None, reporting_round=None):
+    """The figures `user` sees, the states whose figures they see, and the states listed.
+
+    Live figures with the states `user` may see; accepted figures (always for observers, or
+    when asked; those of `reporting_round`, else each state's latest) with the states whose
+    accepted reports `user` may see. Observers list every state, with or without figures.
+    """
+    live_allowed = sees_live_figures(user)
+    if accepted is None:
+        accepted = not live_allowed
+    if not accepted:
+        figures = queries.plan_figures(plan, now=now)
+        visible = set(visible_states(user).values_list("pk", flat=True))
+        return figures, visible, visible
+    figures = review_queries.accepted_plan_figures(plan, reporting_round=reporting_round)
+    shown = set(
+        scope_submitted(
             Submission.objects.filter(pk__in=[s.pk for s in figures.submissions.values()]), user
         ).values_list("report__member_state_id", flat=True)
-        return figures, set(shown)
-    figures = queries.plan_figures(plan, now=now)
-    return figures, set(visible_states(user).values_list("pk", flat=True))
+    )
+    if live_allowed:
+        listed = set(visible_states(user).values_list("pk", flat=True))
+    else:
+        listed = {state.pk for state in figures.states}
+    return figures, shown, listed
 
 
-def is_observer(user):
-    return user.is_authenticated and user.role == Role.OBSERVER
+@dataclass
+class Choice:
+    """What the dashboard shows, chosen in the URL (a GET form): whose figures, which area."""
+
+    figures: str  # LIVE, LATEST or a round's id
+    options: list  # [(value, label)] the user may choose from
+    reporting_round: object = None  # the round whose accepted figures are shown
+    area: str = ""  # a focus area's number, or "" for all
+
+    @property
+    def accepted(self):
+        return self.figures != LIVE
 
 
-def plan_dashboard(plan, user, *, now=None):
-    """Everything the regional dashboard of `plan` shows to `user`."""
-    figures, visible_ids = _figures_for(plan, user, now)
+def dashboard_choice(user, rounds, params):
+    """The figures and focus area asked for in `params` (a QueryDict); anything else falls
+    back to the default: live figures, or for observers each state's latest accepted report."""
+    options = [(LIVE, "Live: as saved now")] if sees_live_figures(user) else []
+    options.append((LATEST, "Each state's latest accepted report"))
+    options += [(str(r.pk), f"As accepted in {r.name}") for r in rounds]
+    wanted = params.get("figures", "")
+    figures = wanted if wanted in dict(options) else options[0][0]
+    reporting_round = next((r for r in rounds if str(r.pk) == figures), None)
+    return Choice(figures, options, reporting_round, area=params.get("area", ""))
+
+
+def _narrowed(figures, area):
+    """`figures` of one focus area only (its totals are then the area's)."""
+    if area is None:
+        return figures
+    cells = {key: tally for key, tally in figures.cells.items() if key[1] == area.pk}
+    return replace(figures, focus_areas=[area], cells=cells)
+
+
+def plan_dashboard(plan, user, *, choice=None, now=None):
+    """Everything the regional dashboard of `plan` shows to `user`, as `choice` asks."""
+    choice = choice or dashboard_choice(user, [], {})
+    figures, shown_ids, listed_ids = _figures_for(
+        plan, user, now, accepted=choice.accepted, reporting_round=choice.reporting_round
+    )
+    all_areas = figures.focus_areas
+    area = next((a for a in all_areas if str(a.number) == choice.area), None)
+    figures = _narrowed(figures, area)
     reporting_ids = [state.pk for state in figures.reporting_states]
     accepted = figures.accepted
-    scope = Scope(plan, visible_ids, reporting_ids, figures.submissions if accepted else None)
+    scope = Scope(
+        plan, shown_ids, reporting_ids, figures.submissions if accepted else None, focus_area=area
+    )
     rows = []
     for state in figures.states:
-        # Observers: every state (with its accepted report, or a note that there is none).
-        if state.pk not in visible_ids and not accepted:
+        if state.pk not in listed_ids:
             continue
-        tally = figures.state_total(state) if state.pk in visible_ids or not accepted else None
-        areas = [(area, figures.cell(state, area)) for area in figures.focus_areas] if tally else []
-        row = _row(scope, state.name, state, tally, areas)
+        tally = figures.state_total(state) if state.pk in shown_ids else None
+        cells = [(a, figures.cell(state, a)) for a in figures.focus_areas] if tally else []
+        row = _row(scope, state.name, state, tally, cells)
         row.submission = figures.submissions.get(state.pk) if accepted else None
         rows.append(row)
     overall = figures.overall
     region = _row(scope, REGION, None, overall, figures.by_focus_area())
     context = {
+        "choice": choice,
+        "focus_areas": all_areas,
+        "area": area,
         "figures": figures,
         "accepted": accepted,
+        "live_allowed": sees_live_figures(user),
         "rows": rows,
         "region": region,
         "overall": overall,
         "sees_region_rows": scope.sees_region_rows,
-        "area_chart": _area_chart(plan, figures, region),
-        "distribution_chart": _distribution_chart(rows, region, accepted),
+        "heat_bands": list(enumerate(HEAT_BANDS)),
     }
     if not accepted:
-        activity = queries.monthly_activity(plan, now=_activity_end(plan, now))
-        links = [_month_links(plan, m.month) if scope.sees_region_rows else {} for m in activity]
+        activity = queries.monthly_activity(plan, now=_activity_end(plan, now), focus_area=area)
+        number = area.number if area is not None else None
+        links = [
+            _month_links(plan, m.month, number) if scope.sees_region_rows else {} for m in activity
+        ]
         context.update(
             activity=list(zip(activity, links, strict=True)),
             activity_chart=_activity_chart(activity),
         )
-    context.update(round_sections(plan, user))
+    context.update(round_sections(plan, user, area=area))
     return context
 
 
-def round_sections(plan, user):
+@dataclass
+class StateChange:
+    """One state's change between its two latest accepted reports, counted, with a drill-down."""
+
+    member_state: object
+    previous: object  # Submission
+    current: object  # Submission
+    count: int  # actions whose status or progress changed
+    url: str  # the history between the two submissions (observers: the later report)
+
+
+def round_sections(plan, user, *, area=None):
     """Compliance in `plan`'s open round, and each state's change since its previous accepted
-    report. A state user sees their own state's rows and the regional counts only."""
+    report (in `area` only, when given). A state user sees their own state's rows and the
+    regional counts only."""
     reporting_round = ReportingRound.objects.select_related("plan").open_for(plan)
     context = {"round": reporting_round, "compliance": [], "compliance_summary": None}
     own_only = user.is_state_user
@@ -206,9 +292,40 @@ def round_sections(plan, user):
             ).values_list("pk", flat=True)
         )
         changes = [c for c in changes if c.current.pk in seen]
-    context["round_changes"] = [(c, report_url(c.current)) for c in changes]
-    context["states_with_changes"] = len(changes)
+    live_allowed = sees_live_figures(user)
+    context["round_changes"] = [
+        StateChange(
+            member_state=c.member_state,
+            previous=c.previous,
+            current=c.current,
+            count=sum(area is None or i.focus_area_number == area.number for i in c.items),
+            url=_changes_url(plan, c, area) if live_allowed else report_url(c.current),
+        )
+        for c in changes
+    ]
+    context["change_groups"] = _by_rounds(context["round_changes"])
     return context
+
+
+def _by_rounds(changes):
+    """[(previous round, later round, [StateChange, ...])]: states that moved between the same
+    two rounds together (usually all of them), so the rounds are named once."""
+    groups = {}
+    for change in changes:
+        rounds = (change.previous.report.round, change.current.report.round)
+        groups.setdefault(rounds, []).append(change)
+    return [(previous, current, group) for (previous, current), group in groups.items()]
+
+
+def _changes_url(plan, changes, area):
+    """The history table of one state between its two latest accepted submissions."""
+    return history_url(
+        plan=plan.code,
+        state=changes.member_state.code,
+        focus_area=area.number if area is not None else None,
+        changed_since=timezone.localdate(changes.previous.submitted_at),
+        changed_until=timezone.localdate(changes.current.submitted_at),
+    )
 
 
 def _activity_end(plan, now=None):
@@ -224,50 +341,19 @@ def history_url(**filters):
     return f"{reverse('reports:history')}?{urlencode(params)}"
 
 
-def _month_links(plan, month):
+def _month_links(plan, month, focus_area=None):
     """The history rows behind a month's counts: its changes, and those to completed."""
     last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-    period = {"plan": plan.code, "changed_since": month, "changed_until": last}
+    period = {
+        "plan": plan.code,
+        "focus_area": focus_area,
+        "changed_since": month,
+        "changed_until": last,
+    }
     return {
         "changes": history_url(**period),
         "completions": history_url(**period, new_status=Status.COMPLETED),
     }
-
-
-def _area_chart(plan, figures, region):
-    bars = [
-        Bar(area_label(area.number, area.title, area.provenance), cell.tally.average_progress)
-        for area, cell in zip(figures.focus_areas, region.cells, strict=True)
-    ]
-    return charts.bar_chart(
-        bars,
-        chart_id="progress-by-area",
-        title=f"Average progress per focus area, {plan.short_title}",
-        desc="Average progress of all reporting states' applicable actions in each focus area, "
-        "in per cent. The table below gives the same figures.",
-    )
-
-
-def _distribution_chart(rows, region, accepted):
-    stacked = [
-        StackedRow(
-            row.label, row.tally.counts if row.tally else {}, note=_no_figures(row, accepted)
-        )
-        for row in [*rows, region]
-    ]
-    return charts.stacked_bar_chart(
-        stacked,
-        chart_id="status-distribution",
-        title="Status of actions per member state",
-        desc="For each member state, how many actions have each status; never-updated actions "
-        "count as not started. The table below gives the same figures.",
-    )
-
-
-def _no_figures(row, accepted):
-    if row.state is not None and not row.state.reports_on_plan:
-        return "not a member then"
-    return "no accepted report yet" if accepted else "no figures"
 
 
 def _activity_chart(activity):
@@ -365,7 +451,7 @@ def matrix_csv_rows(plan, user, *, now=None):
     For each: one row per focus area, then its total (focus_area empty). States that do not
     report on the plan have no rows. Observers get the accepted figures.
     """
-    figures, visible_ids = _figures_for(plan, user, now)
+    figures, visible_ids, _ = _figures_for(plan, user, now)
     accepted = figures.accepted
     for state in figures.reporting_states:
         if state.pk not in visible_ids:

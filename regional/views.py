@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from accounts.policy import scope_national, scope_submitted, visible_states
+from accounts.policy import scope_national, scope_submitted, sees_live_figures, visible_states
 from actions import queries
 from actions.models import ActionItem, ContinuityLink, Evidence, Plan, StatusHistory
 from core.csv import ITERATOR_CHUNK, csv_response
@@ -63,7 +63,9 @@ def plan_dashboard(request, plan_code):
     plan = next((p for p in plans if p.code == plan_code), None)
     if plan is None:
         raise Http404("No such plan.")
-    context = dashboards.plan_dashboard(plan, request.user)
+    rounds = ReportingRound.objects.filter(plan=plan).order_by("-opens_on")
+    choice = dashboards.dashboard_choice(request.user, list(rounds), request.GET)
+    context = dashboards.plan_dashboard(plan, request.user, choice=choice)
     context.update(plan=plan, plans=plans, stale_days=settings.STALE_AFTER_DAYS)
     return render(request, "reports/plan_dashboard.html", context)
 
@@ -108,7 +110,7 @@ def item_across_states(request, item_id):
             "from_item__plan", "to_item__plan"
         )
     )
-    if dashboards.is_observer(request.user):
+    if not sees_live_figures(request.user):
         context = {"item": item, "links": links, **dashboards.accepted_item(item, request.user)}
         return render(request, "reports/item_across_states.html", context)
     states = visible_states(request.user).with_reporting_in(item.plan)

@@ -162,6 +162,7 @@ class ItemChange:
     new_status: str | None  # None: the item is not in the later submission
     old_progress: int | None
     new_progress: int | None
+    focus_area_number: int | None = None
 
     @property
     def status_changed(self):
@@ -263,6 +264,7 @@ def _changes(previous, current, values):
             new_status=after and after["status"],
             old_progress=before and before["progress"],
             new_progress=after and after["progress"],
+            focus_area_number=(after or before)["focus_area_number"],
         )
         if change.status_changed or change.old_progress != change.new_progress:
             changes.append(change)
@@ -364,15 +366,17 @@ def items_needing_more_evidence(plan, member_state):
 # --- Accepted data (the review workflow's frozen submissions) ------------------------------------
 
 
-def latest_accepted_submissions(plan, member_state=None):
+def latest_accepted_submissions(plan, member_state=None, reporting_round=None):
     """{state id: its latest accepted submission in `plan`'s rounds}, in one query.
 
     "Accepted" means the report is accepted on that submission now (a reopened report's
     earlier acceptance no longer counts). Each submission comes with its report and round.
+    With `reporting_round`, only the submissions accepted in that round.
     """
+    rounds = {"report__round": reporting_round} if reporting_round else {}
     accepted = (
         Submission.objects.accepted()
-        .filter(report__round__plan=plan)
+        .filter(report__round__plan=plan, **rounds)
         .select_related("report__round", "report__member_state")
         .order_by("report__member_state_id", "-report__round__opens_on", "-number")
     )
@@ -384,14 +388,15 @@ def latest_accepted_submissions(plan, member_state=None):
     return latest
 
 
-def accepted_plan_figures(plan, member_state=None):
-    """Like `plan_figures`, but from each state's latest accepted submission: four queries.
+def accepted_plan_figures(plan, member_state=None, reporting_round=None):
+    """Like `plan_figures`, but from each state's latest accepted submission (in
+    `reporting_round` when given): four queries.
 
     What observers see. States without an accepted report have no cells (as states that do
     not report); `figures.submissions` maps state id to the submission the figures come from.
     Stale counts are 0: a frozen snapshot does not age.
     """
-    submissions = latest_accepted_submissions(plan, member_state)
+    submissions = latest_accepted_submissions(plan, member_state, reporting_round)
     states, focus_areas = states_and_areas(plan, member_state)
     grouped = (
         SubmissionItem.objects.filter(submission__in=[s.pk for s in submissions.values()])

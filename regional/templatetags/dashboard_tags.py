@@ -24,20 +24,26 @@ def get(mapping, key):
 @register.tag
 def linked(parser, token):
     """{% linked url %}text{% endlinked %}: a link to `url` around the text, or the bare text
-    when `url` is empty (a number whose rows the user may not see)."""
-    _, url = token.split_contents()
+    when `url` is empty (a number whose rows the user may not see).
+
+    {% linked url count %}: also the bare text when `count` is 0 (no rows to drill down to).
+    """
+    _, url, *count = token.split_contents()
     nodelist = parser.parse(("endlinked",))
     parser.delete_first_token()
-    return LinkedNode(parser.compile_filter(url), nodelist)
+    count = parser.compile_filter(count[0]) if count else None
+    return LinkedNode(parser.compile_filter(url), nodelist, count)
 
 
 class LinkedNode(template.Node):
-    def __init__(self, url, nodelist):
-        self.url, self.nodelist = url, nodelist
+    def __init__(self, url, nodelist, count=None):
+        self.url, self.nodelist, self.count = url, nodelist, count
 
     def render(self, context):
         text = self.nodelist.render(context)
         url = self.url.resolve(context)
+        if self.count is not None and self.count.resolve(context) == 0:
+            return text
         return format_html('<a href="{}">{}</a>', url, text) if url else text
 
 

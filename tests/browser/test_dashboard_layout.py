@@ -1,0 +1,143 @@
+"""The regional dashboard reads at a glance: at 1280 × 800 the first screen holds the headline
+figures and the whole state × focus-area matrix; at 360 px only the matrix scrolls sideways,
+inside its own region; the shades differ in lightness and keep their text readable."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.regional import full_region
+
+from .test_dashboard_csv import log_in
+
+pytestmark = pytest.mark.browser
+
+SCREEN = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+FOCUS_AREAS = [f"FA{n}" for n in range(1, 8)]
+
+# WCAG's relative luminance and contrast ratio, computed in the page from computed colours.
+LUMINANCE_JS = """
+const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+const luminance = colour => {
+  const [r, g, b] = colour.match(/[\\d.]+/g).map(Number);
+  return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+};
+const contrast = (a, b) => {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+};
+"""
+
+
+@pytest.fixture
+def region(cambodia, reviewer, live_server):
+    plan, states, _ = full_region.build(reviewer)
+    return live_server.url + reverse("reports:plan_dashboard", args=[plan.code])
+
+
+def open_dashboard(page, live_server, reviewer, url, viewport):
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, reviewer.email)
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("regional dashboard")
+
+
+def page_overflow(page):
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
+    page, live_server, reviewer, region
+):
+    open_dashboard(page, live_server, reviewer, region, SCREEN)
+
+    assert page_overflow(page) == 0
+    matrix = page.locator("#matrix")
+    headers = matrix.locator("thead th").all_inner_texts()
+    assert headers == ["Member state", *FOCUS_AREAS, "All"]
+    rows = matrix.locator("tbody th").all_inner_texts()
+    assert len(rows) == 11 + 1 and rows[-1] == "All reporting states"
+    assert "Timor-Leste" in rows and "Viet Nam" in rows
+    box = matrix.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= SCREEN["width"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= SCREEN["height"], box
+    region_box = page.get_by_role("region", name="Matrix of average progress").bounding_box()
+    assert region_box["width"] >= box["width"]  # nothing of it hidden sideways
+    # The headline figures are on the first screen too, and so is the legend of names.
+    figures = page.locator(".figures").first.bounding_box()
+    assert figures["y"] + figures["height"] <= box["y"]
+    expect(page.locator(".area-legend dt").first).to_have_text("FA1")
+    assert page.locator(".area-legend dd").count() == 7
+    # One number per cell: the drill-down link.
+    cells = matrix.locator("tbody td")
+    assert cells.count() == 12 * 8
+    assert all(text.strip().endswith("%") for text in cells.all_inner_texts())
+    assert matrix.locator("tbody td a").count() == 12 * 8
+    page.screenshot(path="/tmp/rpa-dashboard-1280.png")
+
+
+def test_the_whole_dashboard_is_at_most_three_screens_tall_at_1280(
+    page, live_server, reviewer, region
+):
+    open_dashboard(page, live_server, reviewer, region, SCREEN)
+
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+
+    page.screenshot(path="/tmp/rpa-dashboard-1280-full.png", full_page=True)
+    assert height <= 3 * SCREEN["height"], height
+
+
+def test_the_shades_step_in_lightness_and_keep_their_text_readable(
+    page, live_server, reviewer, region
+):
+    open_dashboard(page, live_server, reviewer, region, SCREEN)
+
+    checks = page.evaluate(
+        "() => {"
+        + LUMINANCE_JS
+        + """
+        const swatches = [0, 1, 2, 3, 4].map(level => getComputedStyle(
+          document.querySelector(`.heat-legend .heat-${level}`)).backgroundColor);
+        const steps = swatches.slice(1).map((colour, i) => [
+          luminance(swatches[i]) > luminance(colour), contrast(swatches[i], colour)]);
+        const cells = [...document.querySelectorAll('#matrix td[class^="heat-"] a')].map(a =>
+          contrast(getComputedStyle(a).color, getComputedStyle(a.closest('td')).backgroundColor));
+        return {steps, lowest: Math.min(...cells), cells: cells.length};
+        }"""
+    )
+
+    # Darker with every step (so it reads in grayscale), each clearly apart from the next.
+    assert all(darker for darker, _ in checks["steps"]), checks
+    assert min(ratio for _, ratio in checks["steps"]) >= 1.4, checks
+    # The number on every cell has at least 4.5:1 contrast with its shade.
+    assert checks["cells"] == 12 * 8
+    assert checks["lowest"] >= 4.5, checks
+
+
+def test_at_360_only_the_matrix_scrolls_sideways_inside_its_region(
+    page, live_server, reviewer, region
+):
+    open_dashboard(page, live_server, reviewer, region, PHONE)
+
+    assert page_overflow(page) == 0
+    scroller = page.get_by_role("region", name="Matrix of average progress")
+    assert scroller.get_attribute("tabindex") == "0"
+    inside = scroller.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert inside > 0  # the matrix is wider than the phone, and scrolls in its region
+    scroller.focus()
+    page.keyboard.press("End")
+    scroller.evaluate("el => el.scrollBy(1000, 0)")
+    assert scroller.evaluate("el => el.scrollLeft") > 0
+    assert page.evaluate("() => window.scrollX") == 0
+    # No other element is wider than the page.
+    wider = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+          .filter(el => !el.closest('.table-scroll'))
+          .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+          .map(el => el.tagName + '.' + el.className)"""
+    )
+    assert wider == []
+    page.screenshot(path="/tmp/rpa-dashboard-360.png", full_page=True)
