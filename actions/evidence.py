@@ -85,11 +85,14 @@ _url_validator = URLValidator(
 
 
 def clean_title(value):
-    """A title as stored: trimmed, required, at most 300 characters, no control characters."""
-    title = " ".join(str(value).split())
+    """A title as stored: trimmed, required, at most 300 characters, no control or broken
+    characters."""
+    if not isinstance(value, str):
+        raise ValidationError("Give the evidence a title.", code="required")
+    title = " ".join(value.split())
     if not title:
         raise ValidationError("Give the evidence a title.", code="required")
-    if any(unicodedata.category(ch) == "Cc" for ch in title):
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in title):
         raise ValidationError("The title contains characters that are not allowed.", code="null")
     if len(title) > MAX_TITLE_LENGTH:
         raise ValidationError(
@@ -102,9 +105,15 @@ def clean_title(value):
 
 def clean_url(value):
     """An evidence link as stored: an absolute http or https address of at most 2000 characters."""
-    url = str(value).strip()
+    if not isinstance(value, str):
+        raise ValidationError("Enter the web address of the evidence.", code="required")
+    url = value.strip()
     if not url:
         raise ValidationError("Enter the web address of the evidence.", code="required")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in url):
+        raise ValidationError(
+            "The web address contains characters that are not allowed.", code="null"
+        )
     if len(url) > MAX_URL_LENGTH:
         raise ValidationError(
             "Keep the web address to %(max)d characters.",
@@ -368,8 +377,9 @@ def evidence_add_files(*, user, item, files, title=""):
             code="too_many",
             params={"max": MAX_FILES_PER_UPLOAD},
         )
-    title = " ".join(str(title).split())
-    if title:
+    if title is None or (isinstance(title, str) and not title.strip()):
+        title = ""
+    else:
         title = clean_title(title)
     checked = [(uploaded, check_evidence_file(uploaded)) for uploaded in files]
 

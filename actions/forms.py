@@ -2,15 +2,11 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from core.validators import LONG_TEXT_MAX_LENGTH as TEXT_MAX_LENGTH
+from core.validators import NUL_MESSAGE
+
 from . import evidence as ev
 from .models import NationalStatus
-
-TEXT_MAX_LENGTH = 20_000
-
-NUL_MESSAGE = (
-    "This text contains a NUL character (often pasted from another program), which cannot "
-    "be stored. Remove it and save again."
-)
 
 
 def long_text(label, help_text):

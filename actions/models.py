@@ -9,6 +9,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import AppendOnlyModel
+from core.validators import (
+    COMMENT_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    is_whole_number,
+    length_check,
+    text_validators,
+)
 
 
 class Provenance(models.TextChoices):
@@ -380,6 +387,24 @@ class ContinuityLink(models.Model):
             raise ValidationError("A link joins an item to one of the next plan.")
 
 
+class WholePercentField(models.PositiveSmallIntegerField):
+    """A whole per cent. Unlike Django's integer fields it never rounds: 55.7, NaN, 1e3,
+    "fifty" or True are refused, not stored as 55, 1000 or 1 (digits as text, as a fixture
+    or the admin may give them, are read as the number)."""
+
+    # Only None means "no figure": "" or [] are checked (and refused), not skipped.
+    empty_values = [None]
+
+    def to_python(self, value):
+        if value is None or is_whole_number(value):
+            return value
+        if isinstance(value, str) and value.strip().isdecimal() and value.strip().isascii():
+            return int(value)
+        raise ValidationError(
+            self.error_messages["invalid"], code="invalid", params={"value": value}
+        )
+
+
 class NationalStatusQuerySet(models.QuerySet):
     def for_page(self):
         """What a status page shows about the row itself."""
@@ -411,13 +436,16 @@ class NationalStatus(models.Model):
         ActionItem, on_delete=models.PROTECT, related_name="national_statuses"
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.NOT_STARTED)
-    progress = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Whole per cent, 0–100; empty when not applicable."
+    progress = WholePercentField(
+        null=True,
+        blank=True,
+        help_text="Whole per cent, 0–100; empty when not applicable.",
+        error_messages={"invalid": "Progress is a whole number from 0 to 100."},
     )
-    narrative = models.TextField(blank=True)
-    challenges = models.TextField(blank=True)
-    next_steps = models.TextField(blank=True)
-    responsible_agency = models.CharField(max_length=300, blank=True)
+    narrative = models.TextField(blank=True, validators=text_validators(LONG_TEXT_MAX_LENGTH))
+    challenges = models.TextField(blank=True, validators=text_validators(LONG_TEXT_MAX_LENGTH))
+    next_steps = models.TextField(blank=True, validators=text_validators(LONG_TEXT_MAX_LENGTH))
+    responsible_agency = models.CharField(max_length=300, blank=True, validators=text_validators())
     # Raised by one on every save: a save that started from an older version is a conflict.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField()
@@ -459,6 +487,10 @@ class NationalStatus(models.Model):
                 ),
                 name="national_status_progress_matches_status",
             ),
+            *(
+                length_check(field, LONG_TEXT_MAX_LENGTH, f"national_status_{field}_length")
+                for field in ("narrative", "challenges", "next_steps")
+            ),
         ]
         indexes = [
             # The workspace's "not updated for N days" filter and stale-item alerts.
@@ -495,6 +527,8 @@ class NationalStatus(models.Model):
             return None
         if progress is None:
             return "Enter progress from 0 to 100 (leave it empty only for not applicable)."
+        if not is_whole_number(progress):
+            return None  # not a number at all: the field itself says so
         if status == cls.Status.COMPLETED and progress != 100:
             return "Completed means 100 %: set progress to 100 or choose another status."
         if status == cls.Status.NOT_STARTED and progress != 0:
@@ -671,10 +705,10 @@ class Evidence(models.Model):
         NationalStatus, on_delete=models.PROTECT, related_name="evidence"
     )
     kind = models.CharField(max_length=4, choices=Kind)
-    title = models.CharField(max_length=300)
-    url = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=300, validators=text_validators())
+    url = models.URLField(max_length=2000, blank=True, validators=text_validators())
     file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=200)
-    original_name = models.CharField(max_length=255, blank=True)
+    original_name = models.CharField(max_length=255, blank=True, validators=text_validators())
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     added_at = models.DateTimeField()
@@ -684,7 +718,7 @@ class Evidence(models.Model):
     # Evidence is withdrawn, never deleted, so the history keeps what was shown.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     review = models.CharField(max_length=12, choices=Review, default=Review.PENDING)
-    review_comment = models.TextField(blank=True)
+    review_comment = models.TextField(blank=True, validators=text_validators(COMMENT_MAX_LENGTH))
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -705,6 +739,7 @@ class Evidence(models.Model):
                 ),
                 name="evidence_link_or_file",
             ),
+            length_check("review_comment", COMMENT_MAX_LENGTH, "evidence_review_comment_length"),
         ]
 
     def __str__(self):

@@ -1,10 +1,11 @@
 """Writes to national data: each validates, checks permission and version, records history."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.policy import can_edit_status
+from core.validators import is_whole_number
 
 from . import events
 from .models import NationalStatus, StatusHistory
@@ -41,18 +42,25 @@ def national_status_update(
     double-submitted form harmless). Raises StatusConflict when someone else changed one of
     these fields since `expected_version` (a change of evidence alone is no conflict),
     PermissionDenied when `user` may not edit it, and ValidationError when the values break
-    a rule.
+    a rule or are not of the right type (so a caller other than the form gets the same
+    checks: NUL bytes, broken characters, text too long, progress not a whole per cent).
     """
     if not can_edit_status(user, member_state, action_item.plan):
         raise PermissionDenied("You cannot change this national status.")
-    submitted = {
-        "status": status,
-        "progress": progress,
-        "narrative": narrative,
-        "challenges": challenges,
-        "next_steps": next_steps,
-        "responsible_agency": responsible_agency,
-    }
+    if not is_whole_number(expected_version) or expected_version < 0:
+        raise ValidationError(
+            {"version": "This form is incomplete; open the item again and redo the change."}
+        )
+    submitted = _validated(
+        member_state,
+        action_item,
+        status=status,
+        progress=progress,
+        narrative=narrative,
+        challenges=challenges,
+        next_steps=next_steps,
+        responsible_agency=responsible_agency,
+    )
     row = (
         NationalStatus.objects.select_for_update(of=("self",))
         .for_page()
@@ -71,9 +79,6 @@ def national_status_update(
     current.version += 1
     current.updated_at = now
     current.updated_by = user
-    current.full_clean(
-        exclude=_NOT_VALIDATED_HERE, validate_unique=False, validate_constraints=False
-    )
     if row:
         current.save()
     else:
@@ -94,6 +99,17 @@ def national_status_update(
     )
     national_status_changed(current)
     return current
+
+
+def _validated(member_state, action_item, **values):
+    """The tracked values as they will be stored, after the model's checks (full_clean)."""
+    candidate = NationalStatus(
+        member_state=member_state, action_item=action_item, updated_at=timezone.now(), **values
+    )
+    candidate.full_clean(
+        exclude=_NOT_VALIDATED_HERE, validate_unique=False, validate_constraints=False
+    )
+    return candidate.tracked_values()
 
 
 def _edited_since(status, version):

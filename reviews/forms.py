@@ -3,14 +3,11 @@
 from django import forms
 
 from actions.models import ActionItem, Evidence, Plan
+from core.validators import NUL_MESSAGE
 
 from .models import ReportingRound
 from .services import MAX_TEXT_LENGTH, REVIEW_DECISIONS
 
-NUL_MESSAGE = (
-    "This text contains a NUL character (often pasted from another program), which cannot "
-    "be stored. Remove it and try again."
-)
 DATE_MESSAGE = "Enter a real date, for example 2026-03-31."
 
 

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.models import AppendOnlyModel, AppendOnlyQuerySet
+from core.validators import COMMENT_MAX_LENGTH, length_check, text_validators
 
 # Rounds are dated within these bounds: a typo such as 0001 or 9999 is refused.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
@@ -56,7 +57,9 @@ class ReportingRound(models.Model):
     plan = models.ForeignKey(
         "actions.Plan", on_delete=models.PROTECT, related_name="reporting_rounds"
     )
-    name = models.CharField(max_length=100, help_text='For example "2026 annual".')
+    name = models.CharField(
+        max_length=100, help_text='For example "2026 annual".', validators=text_validators()
+    )
     opens_on = models.DateField("opens on", validators=PLAUSIBLE)
     due_on = models.DateField(
         "due on", validators=PLAUSIBLE, help_text="Reports submitted after this day are late."
@@ -246,13 +249,16 @@ class ReportTransition(AppendOnlyModel):
     )
     at = models.DateTimeField(default=timezone.now)
     # The cover note of a submission, the comment of a return, the reason of a reopening.
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, validators=text_validators(COMMENT_MAX_LENGTH))
     submission = models.ForeignKey(
         "Submission", null=True, blank=True, on_delete=models.PROTECT, related_name="transitions"
     )
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            length_check("reason", COMMENT_MAX_LENGTH, "report_transition_reason_length"),
+        ]
 
     def __str__(self):
         return f"{self.report}: {self.from_state} → {self.to_state}"
@@ -280,7 +286,7 @@ class Submission(AppendOnlyModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField()
-    cover_note = models.TextField(blank=True)
+    cover_note = models.TextField(blank=True, validators=text_validators(COMMENT_MAX_LENGTH))
     # What the submission check found, as the coordinator confirmed it: {finding: count}.
     check_counts = models.JSONField(default=dict, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -292,6 +298,7 @@ class Submission(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["report", "number"], name="submission_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="submission_number_positive"),
+            length_check("cover_note", COMMENT_MAX_LENGTH, "submission_cover_note_length"),
         ]
         indexes = [
             # Compliance: each report's first and latest submission times.
@@ -369,13 +376,14 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField()
+    body = models.TextField(validators=text_validators(COMMENT_MAX_LENGTH))
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = CommentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [length_check("body", COMMENT_MAX_LENGTH, "comment_body_length")]
         indexes = [
             # A thread (a report's, or one item's) in order; and a report's last activity.
             models.Index(fields=["report", "action_item", "created_at"], name="comment_thread_idx"),

@@ -10,6 +10,7 @@ notifications to run once the transaction commits.
                       returned ◀───────────────┘
 """
 
+import datetime
 import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.policy import REGIONAL_ROLES
 from actions.models import ActionItem, Evidence, NationalStatus, StatusHistory
+from core.validators import COMMENT_MAX_LENGTH, validate_storable_text
 from outbox.services import enqueue
 
 from . import tasks
@@ -34,7 +36,7 @@ from .models import (
 from .queries import submission_check
 
 State = CountryReport.State
-MAX_TEXT_LENGTH = 10_000
+MAX_TEXT_LENGTH = COMMENT_MAX_LENGTH
 
 
 class TransitionRefused(Exception):
@@ -89,12 +91,15 @@ def may_create_rounds(user) -> bool:
 
 def clean_text(value, *, label, required):
     """Free text as stored: trimmed, at most MAX_TEXT_LENGTH characters, no control characters
-    other than line breaks and tabs."""
-    text = str(value or "").strip()
+    other than line breaks and tabs, no broken characters (lone surrogates)."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"{label} must be text.", code="invalid")
+    text = (value or "").strip()
     if required and not text:
         raise ValidationError(f"{label} is required.", code="required")
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
         raise ValidationError(f"{label} contains characters that are not allowed.", code="null")
+    validate_storable_text(text)
     if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError(
             "%(label)s can be at most %(max)d characters (it has %(length)d).",
@@ -121,9 +126,15 @@ def round_create(
     unknown = set(blocking) - set(ReportingRound.BLOCKING_FIELDS)
     if unknown:
         raise TypeError(f"round_create() got unexpected arguments {sorted(unknown)}")
+    dates = {"opens_on": opens_on, "due_on": due_on, "closes_on": closes_on}
+    wrong = [field for field, day in dates.items() if not isinstance(day, datetime.date | str)]
+    if wrong:
+        raise ValidationError(dict.fromkeys(wrong, "Enter a real date, for example 2026-03-31."))
+    if not isinstance(name, str):
+        raise ValidationError({"name": "The name must be text."})
     reporting_round = ReportingRound(
         plan=plan,
-        name=" ".join(str(name).split()),
+        name=" ".join(name.split()),
         opens_on=opens_on,
         due_on=due_on,
         closes_on=closes_on,
@@ -328,7 +339,7 @@ def report_return(*, user, report, comment) -> ReportTransition:
         submission=latest,
     )
     # The comment starts (or continues) the report's thread, where the state can reply.
-    Comment.objects.create(report=report, author=user, body=comment, created_at=transition.at)
+    _save_comment(Comment(report=report, author=user, body=comment, created_at=transition.at))
     return transition
 
 
@@ -395,8 +406,14 @@ def comment_add(*, user, report, body, action_item=None) -> Comment:
         thread = Comment.objects.filter(report=report, action_item=action_item)
         if not thread.exists():
             raise PermissionDenied("Member states reply to reviewers' comments.")
-    comment = Comment.objects.create(report=report, action_item=action_item, author=user, body=body)
+    comment = _save_comment(Comment(report=report, action_item=action_item, author=user, body=body))
     enqueue(tasks.notify_comment, comment.pk)
+    return comment
+
+
+def _save_comment(comment):
+    comment.full_clean(exclude=["report", "action_item", "author"])
+    comment.save()
     return comment
 
 
