@@ -1,5 +1,7 @@
 """Evidence sent with the status form: a link and a file saved with the status in one submit."""
 
+import errno
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -8,6 +10,7 @@ from django.urls import reverse
 from actions import evidence as ev
 from actions.models import Evidence, NationalStatus, StatusHistory
 from tests import factories
+from tests.actions.test_evidence import BrokenStorage
 from tests.factories import logged_in, png_bytes
 
 
@@ -177,4 +180,22 @@ def test_the_status_form_still_needs_its_csrf_token(focal_point, item, media):
     response = client.post(edit_url(item), factories.status_form_data())
 
     assert response.status_code == 403
+    assert nothing_saved(media)
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS], ids=["full", "read-only"])
+def test_a_file_the_storage_refuses_undoes_the_status_change_too(
+    focal_point, item, media, monkeypatch, error
+):
+    storage = BrokenStorage(location=media, error=error)
+    monkeypatch.setattr(Evidence._meta.get_field("file"), "storage", storage)
+    data = factories.status_form_data(
+        narrative="Decree adopted.",
+        file=SimpleUploadedFile("chart.png", png_bytes(), content_type="image/png"),
+    )
+
+    response = logged_in(focal_point).post(edit_url(item), data)
+
+    assert response.status_code == 503
+    assert "The file could not be stored; nothing was saved." in response.content.decode()
     assert nothing_saved(media)
