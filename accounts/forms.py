@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from core.client_address import client_ip
 from countries.models import MemberState
 
-from . import services, two_factor
+from . import otp, services, two_factor
 from .models import TIME_ZONE_CHOICES, Role, User
 
 # Long enough for any password manager; short enough that hashing it costs nothing.
@@ -105,10 +105,29 @@ class CodeField(forms.CharField):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-class LoginCodeForm(ThrottleMixin, forms.Form):
-    """The login's second step: the code from the user's authenticator app."""
+class CodeOrRecoveryCodeField(CodeField):
+    """The app's six digits, or one of the user's recovery codes (a lost phone)."""
 
-    code = CodeField()
+    default_error_messages = {
+        "invalid": "Enter the 6 digits your authenticator app shows, or a recovery code."
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "6-digit code or recovery code")
+        super().__init__(**kwargs)
+        del self.widget.attrs["inputmode"]  # a recovery code has letters
+
+    def validate(self, value):
+        if value and otp.looks_like_recovery_code(value):
+            return
+        super().validate(value)
+
+
+class LoginCodeForm(ThrottleMixin, forms.Form):
+    """The login's second step: the code from the user's authenticator app, or a recovery
+    code."""
+
+    code = CodeOrRecoveryCodeField()
 
     def __init__(self, *args, request, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,6 +276,36 @@ class TwoFactorEnableForm(ServiceErrorsMixin, forms.Form):
     code = CodeField(help_text="The code your authenticator app shows for RPA Tracker.")
 
 
+class RecoveryCodesForm(ThrottleMixin, forms.Form):
+    """New recovery codes take the password (a session left open must not print them)."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, request, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        checked = services.password_attempt(
+            user=self.user, password=password, ip=client_ip(self.request)
+        )
+        self.raise_if_throttled(checked)
+        if checked.user is None:
+            raise ValidationError("Your password is not correct.", code="password_incorrect")
+        return password
+
+    @property
+    def is_throttled(self):
+        return self.has_error("password", code="throttled")
+
+
 class TwoFactorDisableForm(ThrottleMixin, forms.Form):
     """Turning two-factor login off takes the password and a current code."""
 
@@ -266,7 +315,7 @@ class TwoFactorDisableForm(ThrottleMixin, forms.Form):
         max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    code = CodeField(autofocus=False)
+    code = CodeOrRecoveryCodeField(autofocus=False)
 
     def __init__(self, *args, request, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -262,6 +262,25 @@ class Invitation(models.Model):
         return f"{self.email} ({self.get_role_display()})"
 
 
+class RecoveryCode(models.Model):
+    """A one-time code that signs in instead of the authenticator app's (a lost phone). Shown
+    once when made; only its SHA-256 is kept (80 random bits: no need for a slow hash)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Looking a typed code up (and claiming it) at login.
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recoverycode_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {'used' if self.used_at else 'unused'} recovery code"
+
+
 class LoginAttempt(models.Model):
     """One try at logging in, or at another throttled account action (a password reset link,
     an invitation): throttles guessing and e-mail floods and keeps a record of them."""

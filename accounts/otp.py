@@ -1,29 +1,35 @@
-"""Time-based one-time passwords (RFC 6238) for two-factor login, and how their secrets are kept.
+"""Time-based one-time passwords (RFC 6238) for two-factor login, recovery codes, the
+enrolment QR code, and how the secrets are kept.
 
-Our own small implementation rather than django-otp: the codes are a few lines of HMAC, and
-keeping the state on the user row means no extra query on every request.
+The codes come from pyotp, a well-kept library, rather than HMAC code of our own; the state
+(secret, last step used) stays on the user row, so a request needs no extra query.
 """
 
 import base64
 import hashlib
 import hmac
 import secrets
-import struct
-from urllib.parse import quote, urlencode
 
+import pyotp
+import segno
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.utils.encoding import force_bytes
+from django.utils.safestring import SafeString, mark_safe
 
 STEP_SECONDS = 30
 DIGITS = 6
-SECRET_BYTES = 20  # 160 bits, the length RFC 4226 recommends for HMAC-SHA1
+SECRET_LENGTH = 32  # base32 letters: 160 bits, the length RFC 4226 recommends for HMAC-SHA1
 ISSUER = "RPA Tracker"
 
 
 def new_secret():
     """A fresh random secret in base32, as authenticator apps take it (32 letters and digits)."""
-    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode()
+    return pyotp.random_base32(SECRET_LENGTH)
+
+
+def _totp(secret):
+    return pyotp.TOTP(secret.replace(" ", "").upper(), digits=DIGITS, interval=STEP_SECONDS)
 
 
 def time_step(at):
@@ -31,22 +37,9 @@ def time_step(at):
     return int(at // STEP_SECONDS)
 
 
-def hotp(key, counter, *, digits=DIGITS):
-    """RFC 4226: the code for `counter` under `key` (bytes), HMAC-SHA1, dynamic truncation."""
-    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = mac[-1] & 0x0F
-    number = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
-    return str(number % 10**digits).zfill(digits)
-
-
-def totp(key, at, *, digits=DIGITS):
-    """RFC 6238: the code at time `at` under `key` (bytes)."""
-    return hotp(key, time_step(at), digits=digits)
-
-
-def key_of(secret):
-    """The key bytes of a base32 secret (spaces and case ignored)."""
-    return base64.b32decode(secret.replace(" ", "").upper())
+def code_at(secret, at):
+    """The code an authenticator app holding `secret` shows at `at` (seconds since the epoch)."""
+    return _totp(secret).at(int(at))
 
 
 def matching_step(secret, code, *, at, after_step=0, window=1):
@@ -54,10 +47,10 @@ def matching_step(secret, code, *, at, after_step=0, window=1):
 
     Steps up to `after_step` are never matched: a code already used cannot be used again.
     """
-    key = key_of(secret)
+    totp = _totp(secret)
     current = time_step(at)
     for step in range(max(current - window, after_step + 1), current + window + 1):
-        if hmac.compare_digest(hotp(key, step), code):
+        if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
 
@@ -69,18 +62,41 @@ def grouped(secret):
 
 def provisioning_uri(secret, account):
     """The otpauth:// address authenticator apps read (Key URI Format)."""
-    label = quote(f"{ISSUER}:{account}")
-    query = urlencode(
-        {
-            "secret": secret,
-            "issuer": ISSUER,
-            "algorithm": "SHA1",
-            "digits": DIGITS,
-            "period": STEP_SECONDS,
-        },
-        quote_via=quote,
+    return _totp(secret).provisioning_uri(name=account, issuer_name=ISSUER)
+
+
+def qr_svg(uri) -> SafeString:
+    """`uri` as a QR code in inline SVG, made here (no outside service, no script)."""
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=4, border=4, title="QR code of the key, for your authenticator app", svgclass="qr"
     )
-    return f"otpauth://totp/{label}?{query}"
+    return mark_safe(svg)  # segno's own markup around our title: nothing from a request
+
+
+# Recovery codes: each signs in once instead of the app's code (a lost phone). 80 random bits
+# in 16 base32 letters, shown once in groups of four; only their SHA-256 is stored.
+
+RECOVERY_CODE_COUNT = 10
+RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+def new_recovery_code():
+    letters = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(16))
+    return "-".join(letters[i : i + 4] for i in range(0, 16, 4))
+
+
+def normalise_recovery_code(code):
+    """What the user typed, without spaces and dashes, in lower case."""
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def looks_like_recovery_code(code):
+    normalised = normalise_recovery_code(code)
+    return len(normalised) == 16 and all(letter in RECOVERY_ALPHABET for letter in normalised)
+
+
+def recovery_code_hash(code):
+    return hashlib.sha256(normalise_recovery_code(code).encode()).hexdigest()
 
 
 # Stored secrets are encrypted with a key derived from SECRET_KEY, so that a copy of the

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from . import otp
-from .models import LoginAttempt, User
+from .models import LoginAttempt, RecoveryCode, User
 from .services import LoginResult, login_wait, security_log
 
 PENDING_LOGIN_KEY = "_two_factor_pending"
@@ -48,8 +49,38 @@ def code_accept(*, user, code):
     return claimed == 1
 
 
+def recovery_code_accept(*, user, code):
+    """Whether `code` is one of the user's unused recovery codes; accepting it uses it up,
+    also for a request racing this one."""
+    used = RecoveryCode.objects.filter(
+        user=user, code_hash=otp.recovery_code_hash(code), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    if used != 1:
+        return False
+    left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+    security_log.warning("recovery code used email=%r unused_left=%d", user.email, left)
+    return True
+
+
+def recovery_codes_make(*, user):
+    """New recovery codes for `user`, replacing any earlier ones; the codes, to show once."""
+    codes = [otp.new_recovery_code() for _ in range(otp.RECOVERY_CODE_COUNT)]
+    with transaction.atomic():
+        RecoveryCode.objects.filter(user=user).delete()
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(user=user, code_hash=otp.recovery_code_hash(code)) for code in codes
+        )
+    security_log.info("recovery codes made email=%r", user.email)
+    return codes
+
+
+def recovery_codes_left(user):
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
 def code_attempt(*, user, code, ip):
-    """Check the login throttle, then the code; a wrong code counts like a wrong password."""
+    """Check the login throttle, then the code (the app's, or a recovery code); a wrong code
+    counts like a wrong password."""
     wait = login_wait(email=user.email, ip=ip)
     if wait:
         LoginAttempt.objects.create(email=user.email, ip=ip, outcome=LoginAttempt.Outcome.THROTTLED)
@@ -60,7 +91,11 @@ def code_attempt(*, user, code, ip):
             wait.total_seconds(),
         )
         return LoginResult(wait=wait)
-    if not code_accept(user=user, code=code):
+    if otp.looks_like_recovery_code(code):
+        accepted = recovery_code_accept(user=user, code=code)
+    else:
+        accepted = code_accept(user=user, code=code)
+    if not accepted:
         LoginAttempt.objects.create(email=user.email, ip=ip, outcome=LoginAttempt.Outcome.BAD_CODE)
         security_log.warning("login code failed email=%r ip=%s", user.email, ip)
         return LoginResult()
@@ -78,7 +113,8 @@ def new_secret(session):
 
 
 def two_factor_enable(*, user, secret, code):
-    """Turn two-factor login on with `secret`, once `code` shows that the app has it."""
+    """Turn two-factor login on with `secret`, once `code` shows that the app has it; returns
+    the new recovery codes, to show once."""
     now = timezone.now()
     step = otp.matching_step(secret, code, at=now.timestamp())
     if step is None:
@@ -94,6 +130,7 @@ def two_factor_enable(*, user, secret, code):
         fields=["two_factor_secret", "two_factor_enabled_at", "two_factor_last_step"]
     )
     security_log.info("two-factor login enabled email=%r", user.email)
+    return recovery_codes_make(user=user)
 
 
 def two_factor_disable(*, user):
@@ -103,6 +140,7 @@ def two_factor_disable(*, user):
     User.objects.filter(pk=user.pk).update(
         two_factor_secret="", two_factor_enabled_at=None, two_factor_last_step=0
     )
+    RecoveryCode.objects.filter(user=user).delete()
     security_log.info("two-factor login disabled email=%r", user.email)
 
 
@@ -110,6 +148,7 @@ def two_factor_reset(*, users, by):
     """Turn two-factor login off for `users` (a secretariat admin, for a lost phone)."""
     users = users.exclude(two_factor_secret="")
     emails = list(users.values_list("email", flat=True))
+    RecoveryCode.objects.filter(user__in=users).delete()
     users.update(two_factor_secret="", two_factor_enabled_at=None, two_factor_last_step=0)
     for email in emails:
         security_log.warning("two-factor login reset email=%r by=%r", email, by.email)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("two-factor/", views.two_factor_setup, name="two_factor"),
     path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
+    path("two-factor/recovery-codes/", views.recovery_codes_new, name="recovery_codes_new"),
     path(
         "password/change/",
         views.PasswordChangeView.as_view(

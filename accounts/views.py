@@ -24,6 +24,7 @@ from .forms import (
     LoginForm,
     OutboxPasswordResetForm,
     ProfileForm,
+    RecoveryCodesForm,
     ThrottledPasswordChangeForm,
     TwoFactorDisableForm,
     TwoFactorEnableForm,
@@ -145,25 +146,43 @@ def login_verify(request):
 def two_factor_setup(request):
     user = request.user
     if user.has_two_factor:
-        disable_form = None if user.two_factor_required else _disable_form(request)
-        return render(request, "accounts/two_factor.html", {"disable_form": disable_form})
+        return _two_factor_page(request)
     secret = two_factor.new_secret(request.session)
     form = TwoFactorEnableForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            two_factor.two_factor_enable(user=user, secret=secret, code=form.cleaned_data["code"])
+            codes = two_factor.two_factor_enable(
+                user=user, secret=secret, code=form.cleaned_data["code"]
+            )
         except ValidationError as error:
             form.add_service_error(error)
         else:
             two_factor.mark_verified(request.session)
-            messages.success(request, "Two-factor login is on: after your password, enter a code.")
-            return redirect(landing_url(user))
-    context = {
-        "form": form,
-        "secret": otp.grouped(secret),
-        "uri": otp.provisioning_uri(secret, user.email),
-    }
+            return _recovery_codes_page(request, codes, enrolled=True)
+    uri = otp.provisioning_uri(secret, user.email)
+    context = {"form": form, "secret": otp.grouped(secret), "uri": uri, "qr": otp.qr_svg(uri)}
     return render(request, "accounts/two_factor.html", context)
+
+
+def _two_factor_page(request, *, disable_form=None, recovery_form=None):
+    """The page of a user with two-factor login on: recovery codes, and turning it off."""
+    user = request.user
+    if disable_form is None and not user.two_factor_required:
+        disable_form = _disable_form(request)
+    context = {
+        "disable_form": disable_form,
+        "recovery_form": recovery_form or RecoveryCodesForm(request=request, user=user),
+        "recovery_codes_left": two_factor.recovery_codes_left(user),
+    }
+    form = disable_form if disable_form is not None and disable_form.is_bound else recovery_form
+    response = render(request, "accounts/two_factor.html", context)
+    return _throttled(response, form) if form is not None else response
+
+
+def _recovery_codes_page(request, codes, *, enrolled):
+    """The recovery codes, shown this once (never stored in a form a browser could cache)."""
+    context = {"codes": codes, "enrolled": enrolled, "next_url": landing_url(request.user)}
+    return render(request, "accounts/recovery_codes.html", context)
 
 
 def _disable_form(request, data=None):
@@ -182,7 +201,19 @@ def two_factor_disable(request):
         two_factor.two_factor_disable(user=request.user)
         messages.success(request, "Two-factor login is off.")
         return redirect("accounts:two_factor")
-    return _throttled(render(request, "accounts/two_factor.html", {"disable_form": form}), form)
+    return _two_factor_page(request, disable_form=form)
+
+
+@login_required
+@require_POST
+def recovery_codes_new(request):
+    if not request.user.has_two_factor:
+        return redirect("accounts:two_factor")
+    form = RecoveryCodesForm(request.POST, request=request, user=request.user)
+    if form.is_valid():
+        codes = two_factor.recovery_codes_make(user=request.user)
+        return _recovery_codes_page(request, codes, enrolled=False)
+    return _two_factor_page(request, recovery_form=form)
 
 
 @login_required

@@ -123,6 +123,7 @@ GET_MATRIX = rows([
     ("accounts:profile",                 (),              LOGIN, 200,   200,   200,   200,   200),
     ("accounts:two_factor",              (),              LOGIN, 200,   200,   200,   200,   200),
     ("accounts:two_factor_disable",      (),              LOGIN, 405,   405,   405,   405,   405),
+    ("accounts:recovery_codes_new",      (),              LOGIN, 405,   405,   405,   405,   405),
     ("accounts:password_change",         (),              LOGIN, 200,   200,   200,   200,   200),
     ("accounts:password_change_done",    (),              LOGIN, 200,   200,   200,   200,   200),
     ("accounts:password_reset",          (),              200,   200,   200,   200,   200,   200),

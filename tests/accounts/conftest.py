@@ -1,6 +1,8 @@
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 from tests import factories
 from tests.conftest import PASSWORD
@@ -27,3 +29,25 @@ def link_in(message):
 def malaysia_coordinator(malaysia):
     """Farid, Malaysia's national coordinator."""
     return factories.make_user("coordinator", malaysia, email="farid@example.org", name="Farid")
+
+
+class Clock:
+    """timezone.now(), standing still until a test moves it."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += datetime.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Time stopped 5 seconds into a 30-second step, so that no code changes under a test."""
+    real = timezone.now().replace(microsecond=0)
+    clock = Clock(real - datetime.timedelta(seconds=real.second % 30 - 5))
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock
