@@ -1,6 +1,6 @@
 from django.contrib.auth.backends import BaseBackend
 
-from .models import Role
+from .policy import may_use_admin_site
 
 # What secretariat admins manage in the admin site: plans, actions, states, rounds, users.
 SECRETARIAT_APPS = frozenset({"accounts", "actions", "countries", "reviews", "reports"})
@@ -17,9 +17,4 @@ class RolePermissionBackend(BaseBackend):
         return self.has_module_perms(user_obj, app_label)
 
     def has_module_perms(self, user_obj, app_label):
-        return (
-            user_obj.is_active
-            and user_obj.is_staff
-            and getattr(user_obj, "role", None) == Role.SECRETARIAT
-            and app_label in SECRETARIAT_APPS
-        )
+        return may_use_admin_site(user_obj) and app_label in SECRETARIAT_APPS

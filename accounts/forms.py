@@ -11,7 +11,8 @@ from core.client_address import client_ip
 from countries.models import MemberState
 
 from . import otp, services, two_factor
-from .models import TIME_ZONE_CHOICES, Role, User
+from .models import TIME_ZONE_CHOICES, User
+from .policy import invitable_roles, invites_for_own_state_only
 
 # Long enough for any password manager; short enough that hashing it costs nothing.
 PASSWORD_MAX_LENGTH = 1024
@@ -179,8 +180,10 @@ class InvitationForm(ThrottleMixin, ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.inviter = inviter
         self.request = request
-        self.fields["role"].choices = [(role.value, role.label) for role in inviter.invitable_roles]
-        if inviter.role != Role.SECRETARIAT:
+        self.fields["role"].choices = [
+            (role.value, role.label) for role in invitable_roles(inviter)
+        ]
+        if invites_for_own_state_only(inviter):
             # The state comes from the inviter, never from the request.
             del self.fields["member_state"]
 

@@ -1,6 +1,5 @@
 import hashlib
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -131,32 +130,8 @@ class User(AbstractUser):
         return self.name or self.email
 
     @property
-    def is_state_user(self):
-        return self.role in STATE_ROLES
-
-    @property
     def has_two_factor(self):
         return bool(self.two_factor_secret)
-
-    @property
-    def two_factor_required(self):
-        """Whether this user's role must log in with a code (TWO_FACTOR_REQUIRED_ROLES)."""
-        return self.role in settings.TWO_FACTOR_REQUIRED_ROLES
-
-    @property
-    def invitable_roles(self):
-        """Roles this user may invite: secretariat any, a coordinator their state's focal points."""
-        if not self.is_active:
-            return []
-        if self.role == Role.SECRETARIAT:
-            return list(Role)
-        if self.role == Role.COORDINATOR and self.member_state_id:
-            return [Role.FOCAL_POINT]
-        return []
-
-    @property
-    def can_invite(self):
-        return bool(self.invitable_roles)
 
 
 def hash_token(token: str) -> str:
@@ -175,14 +150,6 @@ class InvitationQuerySet(models.QuerySet):
 
     def with_token(self, token):
         return self.filter(token_hash=hash_token(token))
-
-    def revocable_by(self, user):
-        """Invitations `user` may withdraw: their own; the secretariat's, anyone's."""
-        if user.role == Role.SECRETARIAT and user.is_active:
-            return self
-        if user.can_invite:
-            return self.filter(invited_by=user)
-        return self.none()
 
     def with_status(self):
         """Annotate `status`; an invitation closed after its expiry counts as expired."""

@@ -19,8 +19,15 @@ from django.utils import timezone
 
 from outbox.mail import enqueue_email
 
-from .models import STATE_ROLES, Invitation, LoginAttempt, Role, User, hash_token
-from .policy import may_know_account
+from .models import Invitation, LoginAttempt, User, hash_token
+from .policy import (
+    invitable_roles,
+    invites_for_own_state_only,
+    may_invite,
+    may_know_account,
+    role_needs_state,
+    staff_role,
+)
 
 security_log = logging.getLogger("rpa_tracker.security")
 
@@ -44,18 +51,18 @@ def absolute_url(path):
 @transaction.atomic
 def invitation_create(*, invited_by, email, role, member_state=None):
     """Invite `email` to join with `role`; the e-mail with the link leaves after commit."""
-    if role not in invited_by.invitable_roles:
-        if not invited_by.can_invite:
+    if role not in invitable_roles(invited_by):
+        if not may_invite(invited_by):
             raise PermissionDenied("You may not invite users.")
         raise ValidationError({"role": "You may not invite users with this role."})
-    if invited_by.role == Role.COORDINATOR:
+    if invites_for_own_state_only(invited_by):
         # A coordinator invites for their own state only, whatever the request said.
         if member_state is not None and member_state != invited_by.member_state:
             raise ValidationError({"member_state": "You may invite for your own state only."})
         member_state = invited_by.member_state
-    if role in STATE_ROLES and member_state is None:
+    if role_needs_state(role) and member_state is None:
         raise ValidationError({"member_state": "Focal points and coordinators need a state."})
-    if role not in STATE_ROLES and member_state is not None:
+    if not role_needs_state(role) and member_state is not None:
         raise ValidationError({"member_state": "Only focal points and coordinators have a state."})
 
     email = User.objects.normalize_email(email).lower()
@@ -186,7 +193,7 @@ def invitation_accept(*, token, password, name):
         role=invitation.role,
         member_state=state,
         time_zone=state.time_zone if state else "",
-        is_staff=invitation.role == Role.SECRETARIAT,
+        is_staff=staff_role(invitation.role),
     )
     validate_password(password, user)
     user.set_password(password)

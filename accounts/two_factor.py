@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from . import otp
 from .models import LoginAttempt, RecoveryCode, User
+from .policy import must_use_two_factor
 from .services import LoginResult, login_wait, security_log
 
 PENDING_LOGIN_KEY = "_two_factor_pending"
@@ -135,7 +136,7 @@ def two_factor_enable(*, user, secret, code):
 
 def two_factor_disable(*, user):
     """Turn two-factor login off, unless the user's role requires it."""
-    if user.two_factor_required:
+    if must_use_two_factor(user):
         raise PermissionDenied("Your role requires two-factor login.")
     User.objects.filter(pk=user.pk).update(
         two_factor_secret="", two_factor_enabled_at=None, two_factor_last_step=0

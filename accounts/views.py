@@ -13,7 +13,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.policy import scope_national
+from accounts.policy import (
+    is_state_user,
+    may_invite,
+    must_use_two_factor,
+    revocable_invitations,
+    scope_national,
+)
 from core.client_address import client_ip
 
 from . import otp, services, two_factor
@@ -36,7 +42,7 @@ INVITATIONS_PER_PAGE = 25
 
 def landing_url(user):
     """Where a user goes after logging in with no `next`: state users to their workspace."""
-    if user.is_authenticated and user.is_state_user:
+    if is_state_user(user):
         try:
             return reverse("national:workspace")
         except NoReverseMatch:
@@ -167,7 +173,7 @@ def two_factor_setup(request):
 def _two_factor_page(request, *, disable_form=None, recovery_form=None):
     """The page of a user with two-factor login on: recovery codes, and turning it off."""
     user = request.user
-    if disable_form is None and not user.two_factor_required:
+    if disable_form is None and not must_use_two_factor(user):
         disable_form = _disable_form(request)
     context = {
         "disable_form": disable_form,
@@ -194,7 +200,7 @@ def _disable_form(request, data=None):
 def two_factor_disable(request):
     if not request.user.has_two_factor:
         return redirect("accounts:two_factor")
-    if request.user.two_factor_required:
+    if must_use_two_factor(request.user):
         raise PermissionDenied("Your role must keep two-factor login on.")
     form = _disable_form(request, request.POST)
     if form.is_valid():
@@ -229,7 +235,7 @@ def profile(request):
 
 @login_required
 def invitation_list(request):
-    if not request.user.can_invite:
+    if not may_invite(request.user):
         raise PermissionDenied("Secretariat admins and national coordinators invite users.")
     form = InvitationForm(request.POST or None, inviter=request.user, request=request)
     if request.method == "POST" and form.is_valid():
@@ -249,7 +255,7 @@ def invitation_list(request):
 @require_POST
 @login_required
 def invitation_revoke(request, pk):
-    invitation = get_object_or_404(Invitation.objects.revocable_by(request.user), pk=pk)
+    invitation = get_object_or_404(revocable_invitations(request.user), pk=pk)
     if services.invitation_revoke(invitation=invitation):
         messages.success(request, f"The invitation to {invitation.email} was revoked.")
     else:

@@ -18,7 +18,12 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from accounts.policy import REGIONAL_ROLES, can_edit_status, editable_state, scope_national
+from accounts.policy import (
+    can_edit_status,
+    editable_state,
+    scope_national,
+    sees_withdrawn_evidence,
+)
 
 from .models import Evidence, NationalStatus, StatusHistory
 from .services import national_status_changed, national_status_update
@@ -265,7 +270,7 @@ def evidence_visible_to(user):
     queryset = scope_national(
         Evidence.objects.all(), user, state_path="national_status__member_state"
     )
-    if getattr(user, "role", None) not in REGIONAL_ROLES:
+    if not sees_withdrawn_evidence(user):
         queryset = queryset.filter(withdrawn_at__isnull=True)
     return queryset
 

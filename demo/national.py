@@ -23,7 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import DEMO_EMAIL_DOMAIN, STATE_ROLES, Role, User
+from accounts.models import DEMO_EMAIL_DOMAIN, Role, User
+from accounts.policy import state_users
 from actions.evidence import clean_title, clean_url, evidence_add_link
 from actions.models import ActionItem, Evidence, NationalStatus, Plan, StatusHistory
 from actions.services import national_status_update
@@ -379,9 +380,8 @@ def demo_history_bulk_write(timelines):
 def _demo_authors():
     """Each state's active demo state users, focal point first: {state id: [users]}."""
     authors = defaultdict(list)
-    users = User.objects.filter(
-        email__endswith=f"@{DEMO_EMAIL_DOMAIN}", role__in=STATE_ROLES, is_active=True
-    ).order_by("member_state_id", "-role", "email")  # descending: focal_point, coordinator
+    users = state_users().filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
+    users = users.order_by("member_state_id", "-role", "email")  # descending: focal, coordinator
     for user in users:
         authors[user.member_state_id].append(user)
     return authors

@@ -13,7 +13,13 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.policy import scope_national, scope_submitted, sees_live_figures, visible_states
+from accounts.policy import (
+    is_state_user,
+    scope_national,
+    scope_submitted,
+    sees_live_figures,
+    visible_states,
+)
 from actions import charts, queries
 from actions.charts import Bar, Series, area_label
 from actions.models import NationalStatus
@@ -272,7 +278,7 @@ def round_sections(plan, user, *, area=None):
     regional counts only."""
     reporting_round = ReportingRound.objects.select_related("plan").open_for(plan)
     context = {"round": reporting_round, "compliance": [], "compliance_summary": None}
-    own_only = user.is_state_user
+    own_only = is_state_user(user)
     if reporting_round is not None:
         rows = compliance_rows(reporting_round)
         summary = compliance_summary(rows)

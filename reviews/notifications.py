@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import STATE_ROLES, Role, User
-from accounts.policy import REGIONAL_ROLES
+from accounts.models import User
+from accounts.policy import is_state_user, reviewers, state_users, users_who_see_state
 from accounts.services import absolute_url
 from outbox.mail import enqueue_email
 
@@ -26,15 +26,6 @@ SUBJECTS = {
     State.RETURNED: "Your report for {round} was returned with comments",
     State.ACCEPTED: "Your report for {round} was accepted",
 }
-
-
-def reviewers():
-    return User.objects.filter(role=Role.REVIEWER, is_active=True)
-
-
-def state_users(member_state):
-    """The state's coordinators and focal points."""
-    return User.objects.filter(role__in=STATE_ROLES, member_state=member_state, is_active=True)
 
 
 def transition_recipients(transition):
@@ -55,18 +46,11 @@ def comment_recipients(comment):
     see the report."""
     report = comment.report
     thread = Comment.objects.filter(report=report, action_item=comment.action_item_id)
-    author_is_state = comment.author is not None and comment.author.is_state_user
-    other_side = (
-        Q(role=Role.REVIEWER)
-        if author_is_state
-        else Q(role__in=STATE_ROLES, member_state=report.member_state_id)
-    )
-    may_see = Q(role__in=REGIONAL_ROLES) | Q(
-        role__in=STATE_ROLES, member_state=report.member_state_id
-    )
+    author_is_state = comment.author is not None and is_state_user(comment.author)
+    other_side = reviewers() if author_is_state else state_users(report.member_state_id)
     return (
-        User.objects.filter(Q(pk__in=thread.values("author")) | other_side)
-        .filter(may_see, is_active=True)
+        User.objects.filter(Q(pk__in=thread.values("author")) | Q(pk__in=other_side.values("pk")))
+        .filter(users_who_see_state(report.member_state_id), is_active=True)
         .exclude(pk=comment.author_id)
         .distinct()
         .order_by("pk")

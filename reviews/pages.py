@@ -4,11 +4,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
-from accounts.models import Role
+from accounts import policy
 from accounts.policy import scope_submitted
 from actions.models import ActionItem
 
-from . import services
 from .forms import AcceptForm, CommentForm, ReopenForm, ReturnForm, SubmitForm
 from .models import CountryReport, ReportingRound, Submission, SubmissionItem, today
 from .queries import CHECK_FINDINGS, compliance_rows, compliance_summary, submission_check
@@ -53,7 +52,7 @@ def report_page_context(request, *, reporting_round, state, report, bound):
     """The report page's context. Queries: the submissions, the shown snapshot, and for
     everyone but observers the transitions and the comments; for reviewers the plan's items."""
     user = request.user
-    observer = user.role == Role.OBSERVER
+    observer = policy.sees_accepted_data_only(user)
     submissions = []
     if report is not None:
         submissions = list(
@@ -74,9 +73,9 @@ def report_page_context(request, *, reporting_round, state, report, bound):
         transitions = list(report.transitions.select_related("by", "submission"))
         threads = threads_of(report.comments.for_page())
     report_state = report.state if report else State.DRAFT
-    reviewer = services.may_review(user)
+    reviewer = policy.may_review(user)
     round_open = reporting_round.is_open_on(today())
-    can_submit = services.may_submit(user, state) and report_state in (State.DRAFT, State.RETURNED)
+    can_submit = policy.may_submit(user, state) and report_state in (State.DRAFT, State.RETURNED)
     shown_counts = []
     if shown is not None and shown.check_counts:
         shown_counts = [(label, shown.check_counts.get(key, 0)) for key, label in CHECK_FINDINGS]
@@ -97,13 +96,13 @@ def report_page_context(request, *, reporting_round, state, report, bound):
         "report_state_label": State(report_state).label,
         "observer": observer,
         "reviewer": reviewer,
-        "state_user": services.is_state_user_of(user, state),
+        "state_user": policy.is_state_user_of(user, state),
         "submissions": submissions,
         "shown": shown,
         "snapshot": [(row, comment_counts.get(row.action_item_id, 0)) for row in snapshot],
         "transitions": transitions,
         "threads": threads,
-        "can_comment": services.may_comment(user, state),
+        "can_comment": policy.may_comment(user, state),
         "comment_errors": bound.get("comment"),
         "new_comment_form": new_comment_form,
         "round_open": round_open,
@@ -124,7 +123,7 @@ def check_page_context(request, *, reporting_round, state, form=None):
     report = CountryReport.objects.filter(round=reporting_round, member_state=state).first()
     report_state = report.state if report else State.DRAFT
     check = submission_check(reporting_round, state)
-    may_submit = services.may_submit(user, state) and report_state in (State.DRAFT, State.RETURNED)
+    may_submit = policy.may_submit(user, state) and report_state in (State.DRAFT, State.RETURNED)
     round_open = reporting_round.is_open_on(today())
     if form is None:
         form = SubmitForm(check=check)
@@ -141,8 +140,8 @@ def check_page_context(request, *, reporting_round, state, form=None):
         "report_state": report_state,
         "report_state_label": State(report_state).label,
         "check": check,
-        "own": services.is_state_user_of(user, state),
-        "reviewer": services.may_review(user),
+        "own": policy.is_state_user_of(user, state),
+        "reviewer": policy.may_review(user),
         "can_submit": may_submit and round_open and not check.blocking,
         "submit_closed": may_submit and not round_open,
         "form": form,
@@ -156,7 +155,7 @@ def compliance_context(user, reporting_round):
         return {"round": None, "rounds": list(ReportingRound.objects.for_listing()[:12])}
     rows = compliance_rows(reporting_round)
     summary = compliance_summary(rows)
-    own_only = user.is_state_user
+    own_only = policy.is_state_user(user)
     if own_only:
         rows = [row for row in rows if row.state.pk == user.member_state_id]
     return {"round": reporting_round, "rows": rows, "summary": summary, "own_only": own_only}

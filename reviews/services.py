@@ -17,8 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role
-from accounts.policy import REGIONAL_ROLES
+from accounts.policy import may_comment, may_manage_rounds, may_review, may_submit
 from actions.models import ActionItem, Evidence, NationalStatus, StatusHistory
 from core.validators import COMMENT_MAX_LENGTH, validate_storable_text
 from outbox.services import enqueue
@@ -41,49 +40,6 @@ MAX_TEXT_LENGTH = COMMENT_MAX_LENGTH
 
 class TransitionRefused(Exception):
     """The report is not in a state that allows this move (or its round is closed)."""
-
-
-# --- Who may do what -----------------------------------------------------------------------------
-
-
-def may_review(user) -> bool:
-    """Reviewers and the secretariat return, accept and reopen reports and review evidence."""
-    return user.is_authenticated and user.is_active and user.role in REGIONAL_ROLES
-
-
-def may_submit(user, member_state) -> bool:
-    """Only the state's national coordinator submits its report (focal points do not)."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.COORDINATOR
-        and member_state is not None
-        and user.member_state_id == member_state.pk
-    )
-
-
-def is_state_user_of(user, member_state) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.is_state_user
-        and member_state is not None
-        and user.member_state_id == member_state.pk
-    )
-
-
-def may_comment(user, member_state) -> bool:
-    """Reviewers comment on any state's report; the state's own users reply; observers do not."""
-    return may_review(user) or is_state_user_of(user, member_state)
-
-
-def may_see_check(user, member_state) -> bool:
-    """The submission check of a state's report: its own users and the reviewers."""
-    return may_review(user) or is_state_user_of(user, member_state)
-
-
-def may_create_rounds(user) -> bool:
-    return user.is_authenticated and user.is_active and user.role == Role.SECRETARIAT
 
 
 # --- Text ----------------------------------------------------------------------------------------
@@ -121,7 +77,7 @@ def round_create(
     `blocking` names the submission-check findings that stop a report in this round
     (ReportingRound.BLOCKING_FIELDS, each True or False; unnamed ones do not block).
     """
-    if not may_create_rounds(user):
+    if not may_manage_rounds(user):
         raise PermissionDenied("Only the secretariat creates reporting rounds.")
     unknown = set(blocking) - set(ReportingRound.BLOCKING_FIELDS)
     if unknown:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts import policy
 from actions.evidence import evidence_visible_to
 from actions.models import Evidence, Plan
 from countries.models import MemberState
@@ -38,7 +39,7 @@ def _state(user, code, reporting_round):
     """The state a report page is about: a state user's own only; anyone else's by code."""
     if not (len(code) == 2 and code.isascii() and code.isalpha()):
         raise Http404("No such member state.")  # also keeps NUL bytes away from the database
-    if user.is_state_user:
+    if policy.is_state_user(user):
         if code.upper() != user.member_state.code:
             raise Http404("No such report.")
         state = user.member_state
@@ -64,7 +65,7 @@ def round_list(request):
         "open_rounds": [r for r in rounds if r.is_open],
         "upcoming_rounds": [r for r in rounds if r.is_upcoming],
         "past_rounds": [r for r in rounds if r.is_past],
-        "can_create": services.may_create_rounds(request.user),
+        "can_create": policy.may_manage_rounds(request.user),
     }
     return render(request, "reviews/reportinground_list.html", context)
 
@@ -72,7 +73,7 @@ def round_list(request):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def round_create(request):
-    if not services.may_create_rounds(request.user):
+    if not policy.may_manage_rounds(request.user):
         raise PermissionDenied("Only the secretariat creates reporting rounds.")
     form = ReportingRoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -150,7 +151,7 @@ def report_check(request, round_id, code):
     """What the report would be submitted with, gap by gap; the coordinator submits here."""
     reporting_round = _round(round_id)
     state = _state(request.user, code, reporting_round)
-    if not services.may_see_check(request.user, state):
+    if not policy.may_see_submission_check(request.user, state):
         raise PermissionDenied("The submission check is for the state's users and reviewers.")
     return _check_page(request, reporting_round, state)
 
@@ -165,7 +166,7 @@ def _check_page(request, reporting_round, state, *, form=None, status=200):
 def report_submit(request, round_id, code):
     reporting_round = _round(round_id)
     state = _state(request.user, code, reporting_round)
-    if not services.may_submit(request.user, state):
+    if not policy.may_submit(request.user, state):
         raise PermissionDenied("Only the state's national coordinator submits its report.")
     form = SubmitForm(request.POST)
     if form.is_valid():
@@ -210,7 +211,7 @@ report_reopen = _move_view(
 def comment_add(request, round_id, code):
     reporting_round = _round(round_id)
     state = _state(request.user, code, reporting_round)
-    if not services.may_comment(request.user, state):
+    if not policy.may_comment(request.user, state):
         raise PermissionDenied(
             "Reviewers, secretariat admins and the state's focal points and coordinators"
             " comment on its report."
@@ -237,7 +238,7 @@ def comment_add(request, round_id, code):
 @require_safe
 def my_report(request):
     """A state user's report in the open round of the current plan; others: compliance."""
-    state = request.user.member_state if request.user.is_state_user else None
+    state = policy.editable_state(request.user)
     if state is None:
         return redirect("reviews:compliance")
     plan = Plan.objects.current()
@@ -269,7 +270,7 @@ def compliance(request, round_id=None):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def evidence_review(request, pk):
-    if not services.may_review(request.user):
+    if not policy.may_review(request.user):
         raise PermissionDenied("Only reviewers and the secretariat review evidence.")
     evidence = get_object_or_404(
         evidence_visible_to(request.user)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from accounts.policy import must_use_two_factor
 from accounts.two_factor import VERIFIED_KEY
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -149,7 +150,7 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def must_enrol(user):
-        return user.two_factor_required and not user.has_two_factor
+        return must_use_two_factor(user) and not user.has_two_factor
 
     @staticmethod
     def open_before_enrolment(path):

@@ -162,6 +162,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rpa_tracker.context_processors.site",
+                "accounts.context_processors.access",
             ],
         },
     },

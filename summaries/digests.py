@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.policy import digest_on_by_default, digest_scopes
 from accounts.services import absolute_url
 
 from .mailing import Kind, Mail, deliver
@@ -30,10 +31,10 @@ def with_digest_choices(users):
 
 def wants(user, kind):
     """Whether `user` (annotated by `with_digest_choices`) receives digests of `kind`."""
-    if kind not in DigestPreference.available_kinds(user):
+    if kind not in digest_scopes(user):
         return False
     choice = getattr(user, f"{kind}_choice")
-    return DigestPreference.default(user.role, kind) if choice is None else choice
+    return digest_on_by_default(user, kind) if choice is None else choice
 
 
 def digest_mails(summaries, users):
@@ -86,15 +87,14 @@ def digest_choices(user):
     """{kind: whether `user` receives it now} for each digest `user` may receive: 1 query."""
     chosen = dict(DigestPreference.objects.filter(user=user).values_list("kind", "enabled"))
     return {
-        kind: chosen.get(kind, DigestPreference.default(user.role, kind))
-        for kind in DigestPreference.available_kinds(user)
+        kind: chosen.get(kind, digest_on_by_default(user, kind)) for kind in digest_scopes(user)
     }
 
 
 @transaction.atomic
 def digest_preferences_save(*, user, choices):
     """Record `user`'s choice ({kind: bool}) for each digest they may receive."""
-    for kind in DigestPreference.available_kinds(user):
+    for kind in digest_scopes(user):
         DigestPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"enabled": bool(choices.get(kind))}
         )

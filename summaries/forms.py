@@ -1,6 +1,8 @@
 from django import forms
 
-from .models import DigestKind, DigestPreference
+from accounts.policy import digest_scopes
+
+from .models import DigestKind
 
 
 class DigestPreferencesForm(forms.Form):
@@ -8,7 +10,7 @@ class DigestPreferencesForm(forms.Form):
 
     def __init__(self, *args, user, current, **kwargs):
         super().__init__(*args, **kwargs)
-        for kind in DigestPreference.available_kinds(user):
+        for kind in digest_scopes(user):
             label = DigestKind(kind).label
             if kind == DigestKind.STATE:
                 label = f"{user.member_state}'s progress summary"

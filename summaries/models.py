@@ -5,8 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import STATE_ROLES, Role
-from accounts.policy import scope_national
+from accounts.policy import scope_national, sees_accepted_data_only
 
 # Of a summary's figures, those an observer sees whatever data they come from.
 SHARED_FIGURES = ("version", "as_of", "period", "stale_after_days")
@@ -126,7 +125,7 @@ class ProgressSummary(models.Model):
         region's accepted figures, without what only live data tells (items not updated,
         overdue, the open round).
         """
-        if user.role != Role.OBSERVER:
+        if not sees_accepted_data_only(user):
             return self.figures
         shown = {key: self.figures[key] for key in SHARED_FIGURES if key in self.figures}
         return {
@@ -177,19 +176,3 @@ class DigestPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.kind} {'on' if self.enabled else 'off'}"
-
-    @staticmethod
-    def available_kinds(user):
-        """The digests `user` may receive: the region's for all, the state's for its users."""
-        if not user.is_active:
-            return []
-        if user.role in STATE_ROLES and user.member_state_id:
-            return [DigestKind.STATE, DigestKind.REGION]
-        return [DigestKind.REGION]
-
-    @staticmethod
-    def default(role, kind):
-        """Reviewers and the secretariat get the region's digest; state users their state's."""
-        if kind == DigestKind.REGION:
-            return role in (Role.REVIEWER, Role.SECRETARIAT)
-        return role in STATE_ROLES

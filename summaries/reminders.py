@@ -14,7 +14,7 @@ period):
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import STATE_ROLES, User
+from accounts.policy import state_users
 from accounts.services import absolute_url
 from actions.models import NationalStatus
 from actions.queries import stale_cutoff
@@ -29,12 +29,7 @@ STALE_ITEMS_LISTED = 20
 def send_reminders(*, today=None):
     """Queue the reminders due today that were not queued before; returns how many."""
     today = today or local_today()
-    users = list(
-        User.objects.filter(is_active=True, role__in=STATE_ROLES)
-        .exclude(email="")
-        .select_related("member_state")
-        .order_by("pk")
-    )
+    users = list(state_users().exclude(email="").select_related("member_state").order_by("pk"))
     if not users:
         return 0
     return deliver(round_reminders(users, today) + stale_reminders(users, today))

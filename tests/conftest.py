@@ -1,7 +1,9 @@
 import os
 import socket
+from contextlib import contextmanager
 
 import pytest
+from django.db import transaction
 
 from accounts.models import Role
 
@@ -41,6 +43,19 @@ def port_open(host, port):
             return True
     except OSError:
         return False
+
+
+@contextmanager
+def shared_data(django_db_blocker):
+    """Rows built once for a module (or session) of tests, like TestCase.setUpTestData.
+
+    Use it in a module- or session-scoped fixture that depends on `django_db_setup`, in a module
+    marked `django_db`: the rows are made in an outer transaction that each test's own
+    transaction nests in (as a savepoint), and all of it is rolled back at the end.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 PASSWORD = "correct horse 42"
