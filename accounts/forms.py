@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.template.loader import render_to_string
 
 from core.client_address import client_ip
 from countries.models import MemberState
@@ -363,23 +362,7 @@ class OutboxPasswordResetForm(ThrottleMixin, PasswordResetForm):
             self.raise_if_throttled(checked)
         return self.cleaned_data
 
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        html = ""
-        if html_email_template_name:
-            html = render_to_string(html_email_template_name, context)
-        services.password_reset_email(
-            user=context["user"],
-            token=context["token"],
-            subject=subject,
-            text=render_to_string(email_template_name, context),
-            html=html,
-        )
+    def save(self, **kwargs):
+        """Queue the job that looks the address up and e-mails the link: the same work for
+        every address, so the answer takes as long for one without an account."""
+        services.password_reset_queue(email=self.cleaned_data["email"])

@@ -10,14 +10,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from outbox.mail import enqueue_email
+from outbox.services import enqueue
 
 from .models import Invitation, LoginAttempt, User, hash_token
 from .policy import (
@@ -30,6 +35,7 @@ from .policy import (
 )
 
 security_log = logging.getLogger("rpa_tracker.security")
+PASSWORD_RESET_JOB = "accounts.tasks.send_password_reset"
 
 
 class InvitationUnavailable(Exception):
@@ -146,6 +152,35 @@ def invitation_existing_email(*, user, invited_by, now):
         subject="Someone tried to invite you to RPA Tracker",
         text=body,
     )
+
+
+def password_reset_queue(*, email):
+    """Queue the job that e-mails reset links to `email`'s account, if it has one. The request
+    does the same for every address, so its answer takes as long whether or not the address
+    has an account; the job looks the account up."""
+    enqueue(PASSWORD_RESET_JOB, email=email)
+
+
+def password_reset_send(*, email):
+    """E-mail a reset link to each active account with a usable password at `email` (none
+    for an unknown address), linking to SITE_URL."""
+    for user in PasswordResetForm().get_users(email):
+        token = default_token_generator.make_token(user)
+        context = {
+            "email": user.email,
+            "user": user,
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": token,
+            "site_url": settings.SITE_URL.rstrip("/"),
+        }
+        password_reset_email(
+            user=user,
+            token=token,
+            subject="".join(
+                render_to_string("emails/accounts/password_reset_subject.txt", context).splitlines()
+            ),
+            text=render_to_string("emails/accounts/password_reset.txt", context),
+        )
 
 
 def password_reset_email(*, user, token, subject, text, html=""):

@@ -95,10 +95,6 @@ class PasswordResetView(auth_views.PasswordResetView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
 
-    def form_valid(self, form):
-        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
-        return super().form_valid(form)
-
     def form_invalid(self, form):
         return _throttled(super().form_invalid(form), form)
 
