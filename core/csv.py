@@ -7,7 +7,7 @@
   another separator: see `neutralised`;
 - rows come from a generator (`queryset.iterator(chunk_size=...)`), never a list.
 
-The columns of each download, and the neutralising rule, are in docs/csv-columns.md.
+The columns of each download, and the neutralising rule, are in docs/downloads.md.
 """
 
 import csv

@@ -2,7 +2,7 @@
 
 Sorting only follows the columns below (django-tables2 ignores any other `sort` key), each
 with tie-breakers so pages are stable. `csv_columns` are the download's columns, documented
-in docs/csv-columns.md: the table's columns in full (texts not shortened), with codes beside
+in docs/downloads.md: the table's columns in full (texts not shortened), with codes beside
 names so a later bulk import can read them back.
 """
 
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from actions.models import NationalStatus
+from actions.models import NationalStatus, Provenance
 from actions.provenance import provisional_badge
 from core.tables import PagedTable
 
@@ -40,9 +40,19 @@ class ReportTable(PagedTable):
     def csv_row(cls, record):
         return [value(record) for _, value in cls.csv_columns]
 
+    @classmethod
+    def is_provisional(cls, record):
+        """Whether the row's action is provisional (marked in the Excel download)."""
+        return _item_of(record).provenance == Provenance.PROVISIONAL
+
     def ordered_rows(self):
         """The table's rows in its current order, unpaginated (for the CSV)."""
         return self.data.data
+
+
+def _item_of(record):
+    """The action item of a report row (status rows are action items themselves)."""
+    return record.national_status.action_item if hasattr(record, "national_status") else record
 
 
 def _status_label(value):

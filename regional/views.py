@@ -5,8 +5,11 @@ focal point sees their own state's detail and the regional aggregates only, an o
 regional aggregates; a CSV holds exactly the rows of the table it downloads.
 """
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -14,10 +17,18 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from accounts.policy import scope_national, scope_submitted, sees_live_figures, visible_states
+from accounts.policy import (
+    can_edit_status,
+    editable_state,
+    scope_national,
+    scope_submitted,
+    sees_live_figures,
+    visible_states,
+)
 from actions import queries
-from actions.models import ActionItem, ContinuityLink, Evidence, Plan, StatusHistory
+from actions.models import ActionItem, ContinuityLink, Evidence, Plan, Provenance, StatusHistory
 from core.csv import ITERATOR_CHUNK, csv_response
+from core.xlsx import xlsx_response
 from reviews.models import ReportingRound, Submission, SubmissionItem
 
 from . import dashboards
@@ -25,6 +36,7 @@ from .filters import EvidenceFilter, HistoryFilter, StatusFilter
 from .tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 
 RECENT_CHANGES = 10
+DOWNLOADS_DOC = Path(settings.BASE_DIR) / "docs" / "downloads.md"
 NOT_FILTERS = ("page", "per_page")
 # The path from a history or evidence row to its member state, for `scope_national`.
 _STATUS_STATE = "national_status__member_state"
@@ -46,6 +58,13 @@ def _plan_from(plans, code):
     current = next((p for p in plans if p.status == Plan.Status.IN_FORCE), None)
     drafts = [p for p in plans if p.status == Plan.Status.DRAFT]
     return current or (drafts[-1] if drafts else None) or (plans[-1] if plans else None)
+
+
+def download(fmt, name, header, rows, *, title=""):
+    """The CSV or Excel download of `rows`, each `(values, is_provisional)`."""
+    if fmt == "xlsx":
+        return xlsx_response(name, header, rows, title=title, provisional_rows=True)
+    return csv_response(name, header, (values for values, _ in rows))
 
 
 @require_safe
@@ -72,10 +91,11 @@ def plan_dashboard(request, plan_code):
 
 @require_safe
 @login_required
-def plan_matrix_csv(request, plan_code):
+def plan_matrix_csv(request, plan_code, fmt="csv"):
     plan = get_object_or_404(Plan, code=plan_code)
-    rows = dashboards.matrix_csv_rows(plan, request.user)
-    return csv_response("status-matrix", dashboards.MATRIX_CSV_HEADER, rows)
+    rows = ((row, False) for row in dashboards.matrix_csv_rows(plan, request.user))
+    title = f"Status matrix, {plan.short_title}"
+    return download(fmt, "status-matrix", dashboards.MATRIX_CSV_HEADER, rows, title=title)
 
 
 @require_safe
@@ -151,6 +171,7 @@ def _table_page(request, template, table, filterset, csv_name, **context):
     if table is not None:
         RequestConfig(request).configure(table)
     context.update(table=table, filter=filterset, csv_name=csv_name)
+    context["xlsx_name"] = csv_name.removesuffix("_csv") + "_xlsx"
     context["filter_query"] = _filter_query(request)
     return render(request, template, context)
 
@@ -166,17 +187,56 @@ def status_list(request):
 
 @require_safe
 @login_required
-def status_csv(request):
+def status_csv(request, fmt="csv"):
     table, _, _ = _status_table(request)
     if table is None:
-        return csv_response("statuses", StatusTable.csv_header(), [])
-    return _table_csv(request, table, "statuses")
+        return download(fmt, "statuses", StatusTable.csv_header(), [])
+    return _table_download(request, table, "statuses", fmt)
 
 
-def _table_csv(request, table, name):
+def _table_download(request, table, name, fmt):
     RequestConfig(request, paginate=False).configure(table)
     records = table.ordered_rows().iterator(chunk_size=ITERATOR_CHUNK)
-    return csv_response(name, table.csv_header(), (table.csv_row(r) for r in records))
+    rows = ((table.csv_row(r), table.is_provisional(r)) for r in records)
+    return download(fmt, name, table.csv_header(), rows, title=table.caption)
+
+
+@require_safe
+@login_required
+def update_file(request, fmt="csv"):
+    """The user's own state's update file: its statuses of the current plan, to edit and
+    upload again (actions' bulk update reads the same columns)."""
+    state, plan = editable_state(request.user), Plan.objects.current()
+    if state is None or plan is None or not can_edit_status(request.user, state, plan):
+        raise PermissionDenied("Only focal points and coordinators update their own state.")
+    records = (
+        queries.state_status_rows(plan, state)
+        .order_by("focus_area_number", "position", "code")
+        .iterator(chunk_size=ITERATOR_CHUNK)
+    )
+    rows = ((StatusTable.csv_row(r), r.provenance == Provenance.PROVISIONAL) for r in records)
+    name = f"update-{state.code.lower()}-{plan.code}"
+    title = f"Update file of {state}, {plan.short_title}"
+    return download(fmt, name, StatusTable.csv_header(), rows, title=title)
+
+
+@require_safe
+@login_required
+def downloads_help(request):
+    """The downloads' documentation (docs/downloads.md): its text under linkable headings."""
+    sections, heading, lines = [], None, []
+    for line in [*DOWNLOADS_DOC.read_text(encoding="utf-8").splitlines(), "## "]:
+        if line.startswith("# "):
+            continue
+        if line.startswith("## ") or line.startswith("### "):
+            if heading or "".join(lines).strip():
+                sections.append({"heading": heading, "text": "\n".join(lines).strip("\n")})
+            heading = {"level": line.count("#", 0, 4), "title": line.lstrip("# ").strip()}
+            heading["id"] = slugify(heading["title"])
+            lines = []
+        else:
+            lines.append(line)
+    return render(request, "reports/downloads_help.html", {"sections": sections})
 
 
 def _status_rows_table(request, rows, filter_class, table_class, caption):
@@ -210,9 +270,9 @@ def history_list(request):
 
 @require_safe
 @login_required
-def history_csv(request):
+def history_csv(request, fmt="csv"):
     table, _ = _history_table(request)
-    return _table_csv(request, table, "history")
+    return _table_download(request, table, "history", fmt)
 
 
 def _evidence_table(request):
@@ -236,14 +296,14 @@ def evidence_list(request):
 
 @require_safe
 @login_required
-def evidence_csv(request):
+def evidence_csv(request, fmt="csv"):
     table, _ = _evidence_table(request)
-    return _table_csv(request, table, "evidence")
+    return _table_download(request, table, "evidence", fmt)
 
 
 @require_safe
 @login_required
-def round_report_csv(request, round_id, code):
+def round_report_csv(request, round_id, code, fmt="csv"):
     """A state's report in a round as submitted (?submission=N, default the latest one the
     user may see: observers only an accepted one)."""
     reporting_round = get_object_or_404(ReportingRound.objects.select_related("plan"), pk=round_id)
@@ -266,9 +326,14 @@ def round_report_csv(request, round_id, code):
         .order_by("focus_area_number", "position", "code")
     )
     rows = (
-        [value(submission, item) for _, value in ROUND_REPORT_COLUMNS]
+        (
+            [value(submission, item) for _, value in ROUND_REPORT_COLUMNS],
+            item.provenance == Provenance.PROVISIONAL,
+        )
         for item in items.iterator(chunk_size=ITERATOR_CHUNK)
     )
-    state = submission.report.member_state.code.lower()
-    name = f"report-{state}-{slugify(reporting_round.name) or reporting_round.pk}"
-    return csv_response(name, [header for header, _ in ROUND_REPORT_COLUMNS], rows)
+    state = submission.report.member_state
+    name = f"report-{state.code.lower()}-{slugify(reporting_round.name) or reporting_round.pk}"
+    header = [header for header, _ in ROUND_REPORT_COLUMNS]
+    title = f"{state}, {reporting_round.name}: submission {submission.number}"
+    return download(fmt, name, header, rows, title=title)

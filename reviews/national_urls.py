@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actions import evidence_views
+from actions import evidence_views, import_views
 from actions import national_views as views
 
 from . import workspace_views
@@ -13,6 +13,8 @@ urlpatterns = [
     path("items/<int:item_id>/", workspace_views.status_detail, name="status_detail"),
     path("items/<int:item_id>/edit/", views.status_edit, name="status_edit"),
     path("items/<int:item_id>/history/", views.status_history, name="status_history"),
+    path("import/", import_views.status_import, name="status_import"),
+    path("import/confirm/", import_views.status_import_confirm, name="status_import_confirm"),
     path("states/<str:code>/", workspace_views.state_workspace, name="state_workspace"),
     path(
         "states/<str:code>/plans/<slug:plan_code>/",

@@ -303,6 +303,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 EVIDENCE_MAX_FILE_SIZE = env_int("EVIDENCE_MAX_FILE_SIZE", 10 * 1024 * 1024)
 EVIDENCE_MAX_FILES_PER_STATUS = env_int("EVIDENCE_MAX_FILES_PER_STATUS", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Largest update file (CSV or XLSX) a state may upload to update its statuses in bulk.
+STATUS_IMPORT_MAX_FILE_SIZE = env_int("STATUS_IMPORT_MAX_FILE_SIZE", 2 * 1024 * 1024)
 
 # E-mail: console in the embedded default, SMTP in production.
 EMAIL_BACKEND = env(

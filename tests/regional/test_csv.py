@@ -21,7 +21,7 @@ from tests.factories import SESSION_AND_USER, logged_in
 
 Status = NationalStatus.Status
 PLAN = "rpa-2021-2025"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "csv-columns.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "downloads.md"
 
 PAYLOADS = ['=HYPERLINK("https://evil.example","x")', "@SUM(1)", "+1+1", "-2+3", "\t=1", "\r=1"]
 SCRIPTS = {
