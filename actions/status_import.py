@@ -27,6 +27,7 @@ from django.db import transaction
 from openpyxl.utils.escape import unescape
 
 from accounts.policy import can_edit_status
+from core.csv import restored
 
 from .forms import NationalStatusForm
 from .models import ActionItem, NationalStatus, Plan, StatusHistory
@@ -59,8 +60,6 @@ MAX_ROWS = 3000
 # An .xlsx is a ZIP of XML parts: a small file may unpack to gigabytes (a ZIP bomb).
 XLSX_MAX_UNPACKED = 40 * 1024 * 1024
 XLSX_MAX_PARTS = 200
-# What the CSV download's formula guard puts an apostrophe before (reports/csv.py).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 SEPARATORS = (",", ";", "\t")
 # Stands for a formula cell whose value was never saved (no spreadsheet calculated it); no
 # cell of a real file holds a NUL, which XML cannot carry.
@@ -429,24 +428,9 @@ def _form_data(cells, current):
 
 
 def _unguarded(text, saved):
-    """`text` without the apostrophe the CSV download puts before a formula-like cell.
-
-    Removed once, and only before what the guard would have guarded; a text saved with its own
-    leading apostrophe reads back as saved.
-    """
-    if text == saved or not text.startswith("'"):
-        return text
-    rest = text[1:]
-    return rest if rest.startswith(FORMULA_STARTS) or _guarded_inside(rest) else text
-
-
-def _guarded_inside(text):
-    """Whether a formula character follows a separator a spreadsheet may split on."""
-    return any(
-        text[i + 1 : i + 2].startswith(FORMULA_STARTS)
-        for i, char in enumerate(text)
-        if char in ",;\t"
-    )
+    """`text` without the apostrophes the CSV download's formula guard added (`restored`);
+    a text equal to the saved one is kept as it is."""
+    return text if text == saved else restored(text)
 
 
 def _mark_conflicts(outcomes, saved):

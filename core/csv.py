@@ -44,6 +44,14 @@ def neutralised(text):
     return _UNSAFE_PART.sub(r"\1'", text)
 
 
+_GUARD = re.compile(r"(^|[,;\t\r\n])'(?=[ ']*[=+\-@\t\r\x00])")
+
+
+def restored(text):
+    """`text` as typed, from a cell written by `neutralised`: exactly its inverse."""
+    return _GUARD.sub(r"\1", text)
+
+
 def cell(value):
     """One value as a CSV cell: numbers as numbers, text neutralised, None empty."""
     if value is None:

@@ -253,7 +253,7 @@ def test_a_wrongly_named_encoding_is_a_clear_error(world):
 def test_semicolon_and_tab_separated_files_with_reordered_and_extra_columns(world, delimiter):
     client = logged_in(world["focal"])
     rows = csv_rows(download(client))
-    rows[3].update(status="planned", progress="5", my_notes="for me")
+    rows[3].update(status="planned", progress="5", narrative="Drafting", my_notes="for me")
     columns = ["my_notes", *reversed(list(rows[0]))]
 
     preview = upload(client, to_csv(rows, delimiter=delimiter, columns=columns).encode())
@@ -277,6 +277,7 @@ def test_the_download_guard_apostrophe_is_removed_once(world):
     rows = csv_rows(download(client))
     assert rows[2]["narrative"] == "'=HYPERLINK(1)"  # the download's guard
     rows[2]["next_steps"] = "'+1"
+    rows[3].update(status="planned", progress="5", narrative="Plan;'=1+2, agreed")
     rows[2]["responsible_agency"] = "'@agency"
 
     preview = upload(client, to_csv(rows).encode())
@@ -286,6 +287,9 @@ def test_the_download_guard_apostrophe_is_removed_once(world):
     assert status.narrative == "=HYPERLINK(1)"
     assert status.challenges == "'=x"  # its own apostrophe, as saved
     assert (status.next_steps, status.responsible_agency) == ("+1", "@agency")
+    assert NationalStatus.objects.get(action_item=world["items"][3]).narrative == (
+        "Plan;=1+2, agreed"
+    )
 
 
 def test_xlsx_formulas_give_their_saved_values_and_are_never_run(world):

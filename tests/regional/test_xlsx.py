@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl.utils.escape import unescape
 
 from actions.models import ActionItem, Provenance
+from core.csv import restored
 from core.xlsx import write_workbook
 from tests.factories import logged_in
 
@@ -49,8 +50,8 @@ def same_cell(csv_text, value):
         return moment.replace(tzinfo=None) == value
     assert isinstance(value, str), type(value)
     value = unescape(value)  # control characters are stored as _x000D_; Excel shows them
-    # The CSV guards formula-like text with an apostrophe; the Excel cell is text anyway.
-    return csv_text in (value, "'" + value)
+    # The CSV guards formula-like text with apostrophes; the Excel cell is text anyway.
+    return restored(csv_text) == value
 
 
 def compare_with_csv(user, csv_name, xlsx_name, *args, params=None):
