@@ -16,6 +16,7 @@ urlpatterns = [
         XLSX,
         name="plan_matrix_xlsx",
     ),
+    path("plans/<slug:plan_code>/brief.pdf", views.plan_brief_pdf, name="plan_brief_pdf"),
     path("states/<str:code>/", views.state_profile, name="state_profile"),
     path("items/<int:item_id>/", views.item_across_states, name="item_across_states"),
     path("statuses/", views.status_list, name="statuses"),

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
@@ -28,6 +29,7 @@ from accounts.policy import (
 from actions import queries
 from actions.models import ActionItem, ContinuityLink, Evidence, Plan, Provenance, StatusHistory
 from core.csv import ITERATOR_CHUNK, csv_response
+from core.pdf import pdf_response
 from core.xlsx import xlsx_response
 from reviews.models import ReportingRound, Submission, SubmissionItem
 
@@ -96,6 +98,21 @@ def plan_matrix_csv(request, plan_code, fmt="csv"):
     rows = ((row, False) for row in dashboards.matrix_csv_rows(plan, request.user))
     title = f"Status matrix, {plan.short_title}"
     return download(fmt, "status-matrix", dashboards.MATRIX_CSV_HEADER, rows, title=title)
+
+
+@require_safe
+@login_required
+def plan_brief_pdf(request, plan_code):
+    """The regional brief of a plan as a PDF: the dashboard's figures, scoped like it."""
+    plan = get_object_or_404(Plan, code=plan_code)
+    context = dashboards.plan_dashboard(plan, request.user)
+    context.update(
+        plan=plan,
+        matrix_rows=[*context["rows"], context["region"]],
+        provisional_items=plan.action_items.filter(provenance=Provenance.PROVISIONAL).count(),
+    )
+    name = f"rpa-brief-{plan.code}-{timezone.localdate().isoformat()}.pdf"
+    return pdf_response(name, "documents/regional_brief.html", context, request)
 
 
 @require_safe

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import documents, views
 
 app_name = "reviews"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("report/", views.my_report, name="my_report"),
     path(report, views.report_detail, name="report_detail"),
     path(f"{report}check/", views.report_check, name="report_check"),
+    path(f"{report}pdf/", documents.report_pdf, name="report_pdf"),
     path(f"{report}submit/", views.report_submit, name="report_submit"),
     path(f"{report}return/", views.report_return, name="report_return"),
     path(f"{report}accept/", views.report_accept, name="report_accept"),

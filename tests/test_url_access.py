@@ -144,6 +144,7 @@ GET_MATRIX = rows([
     ("reports:plan_dashboard",           ("no-such-plan",),LOGIN, 404,  404,   404,   404,   404),
     ("reports:plan_matrix_csv",          (W.plan,),       LOGIN, 200,   200,   200,   200,   200),
     ("reports:plan_matrix_xlsx",         (W.plan,),       LOGIN, 200,   200,   200,   200,   200),
+    ("reports:plan_brief_pdf",           (W.plan,),       LOGIN, 200,   200,   200,   200,   200),
     ("reports:state_profile",            ("KH",),         LOGIN, 200,   200,   200,   200,   404),
     ("reports:state_profile",            ("MY",),         LOGIN, 404,   404,   200,   200,   404),
     ("reports:item_across_states",       (W.item,),       LOGIN, 200,   200,   200,   200,   200),
@@ -179,6 +180,9 @@ GET_MATRIX = rows([
     ("reviews:report_check",             (W.round, "KH"), LOGIN, 200,   200,   200,   200,   403),
     ("reviews:report_check",             (W.round, "MY"), LOGIN, 404,   404,   200,   200,   403),
     ("reviews:report_check",             (W.round, "TL"), LOGIN, 404,   404,   404,   404,   404),
+    # The printable report: scoped exactly like the report page.
+    ("reviews:report_pdf",               (W.round, "KH"), LOGIN, 200,   200,   200,   200,   200),
+    ("reviews:report_pdf",               (W.round, "MY"), LOGIN, 404,   404,   200,   200,   200),
     ("reviews:report_submit",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
     ("reviews:report_return",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
     ("reviews:report_accept",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
