@@ -11,6 +11,13 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
+# The PDF documents: WeasyPrint lays text out with Pango; the Noto fonts have real glyphs for
+# Khmer, Thai, Lao, Burmese and Vietnamese.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml README.md ./
 RUN pip install .

@@ -10,6 +10,7 @@ from actions.models import NationalStatus, Provenance
 from reviews import services
 from reviews.models import CountryReport
 from tests import small_plan
+from tests.conftest import service_missing
 from tests.factories import logged_in
 
 THAI = "กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์"
@@ -17,6 +18,15 @@ VIETNAMESE = "Bộ Lao động – Thương binh và Xã hội"
 KHMER = "ក្រសួងសង្គមកិច្ច"
 LAO = "ກະຊວງແຮງງານ"
 BURMESE = "လူမှုဝန်ထမ်း"
+
+
+@pytest.fixture(autouse=True)
+def _pango():
+    """WeasyPrint needs Pango from the system (README); without it these tests skip."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as error:
+        service_missing(f"Pango is not installed: {error}")
 
 
 def pdf_text(response):
