@@ -7,7 +7,6 @@ from django.views.decorators.http import require_safe
 from actions.models import ActionItem, NationalStatus, Provenance
 from core.pdf import pdf_response
 
-from . import services
 from .models import CountryReport
 from .pages import report_page_context
 from .views import _round, _state
@@ -19,8 +18,6 @@ def report_pdf(request, round_id, code):
     reporting_round = _round(round_id)
     state = _state(request.user, code, reporting_round)
     report = CountryReport.objects.filter(round=reporting_round, member_state=state).first()
-    if report is None and services.is_state_user_of(request.user, state):
-        report = services.report_for(reporting_round=reporting_round, member_state=state)
     page = report_page_context(
         request, reporting_round=reporting_round, state=state, report=report, bound={}
     )

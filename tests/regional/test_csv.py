@@ -92,7 +92,7 @@ def test_other_text_is_written_as_typed(value):
 
 
 def restored(cell_text):
-    """What docs/csv-columns.md tells an importer to do with a text cell."""
+    """What docs/downloads.md tells an importer to do with a text cell."""
     return re.sub(r"(^|[,;\t\r\n])'(?=[ ']*[=+\-@\t\r\x00])", r"\1", cell_text)
 
 
