@@ -34,6 +34,9 @@ WIDE_COLUMNS = {
     "review_comment": 40,
 }
 MIN_WIDTH, MAX_WIDTH = 8, 60
+# A sheet holds 1,048,576 rows: the header and this many data rows. Beyond that the rows go on
+# on a second sheet, "Data 2", under the same header (Excel would drop them silently).
+ROWS_PER_SHEET = 1_048_575
 PROVISIONAL_NOTE = (
     "Rows in italics on a yellow fill are provisional actions: their wording is not yet "
     "confirmed by an official source."
@@ -64,24 +67,25 @@ def write_workbook(target, header, rows, *, title="", provisional_rows=False):
     )
     bold = workbook.add_format({"bold": True, "bottom": 1})
     formats = _formats(workbook)
-    sheet = workbook.add_worksheet("Data")
-    for index, name in enumerate(header):
-        width = max(len(str(name)) + 2, WIDE_COLUMNS.get(name, 0))
-        sheet.set_column(index, index, min(max(width, MIN_WIDTH), MAX_WIDTH))
-    for index, name in enumerate(header):
-        sheet.write_string(0, index, str(name), bold)
-    sheet.freeze_panes(1, 0)
-    count = 0
+    sheets = [_data_sheet(workbook, "Data", header, bold)]
+    count = on_sheet = 0
     for row in rows:
         values, provisional = row if provisional_rows else (row, False)
+        if on_sheet == ROWS_PER_SHEET:
+            _finish(sheets[-1], on_sheet, header)
+            sheets.append(_data_sheet(workbook, f"Data {len(sheets) + 1}", header, bold))
+            on_sheet = 0
         count += 1
+        on_sheet += 1
         kind = "provisional" if provisional else "plain"
         for index, value in enumerate(values):
-            _write_cell(sheet, count, index, value, formats[kind])
-    sheet.autofilter(0, 0, max(count, 1), max(len(header) - 1, 0))
+            _write_cell(sheets[-1], on_sheet, index, value, formats[kind])
+    _finish(sheets[-1], on_sheet, header)
     about = workbook.add_worksheet("About")
     about.set_column(0, 0, 100)
     lines = [title, f"{count} rows; the columns are those of the CSV download of the same name."]
+    if len(sheets) > 1:
+        lines.append(f"A sheet holds {ROWS_PER_SHEET:,} rows: the rows go on on sheet Data 2 …")
     if provisional_rows:
         lines.append(PROVISIONAL_NOTE)
     lines.append(f"Made {timezone.localtime():%Y-%m-%d %H:%M %Z} by RPA Tracker.")
@@ -89,6 +93,22 @@ def write_workbook(target, header, rows, *, title="", provisional_rows=False):
         about.write_string(index, 0, line)
     workbook.close()
     return count
+
+
+def _data_sheet(workbook, name, header, bold):
+    """A sheet with the widths (set before any row, as constant_memory needs) and the header."""
+    sheet = workbook.add_worksheet(name)
+    for index, column in enumerate(header):
+        width = max(len(str(column)) + 2, WIDE_COLUMNS.get(column, 0))
+        sheet.set_column(index, index, min(max(width, MIN_WIDTH), MAX_WIDTH))
+    for index, column in enumerate(header):
+        sheet.write_string(0, index, str(column), bold)
+    sheet.freeze_panes(1, 0)
+    return sheet
+
+
+def _finish(sheet, rows, header):
+    sheet.autofilter(0, 0, max(rows, 1), max(len(header) - 1, 0))
 
 
 def _formats(workbook):

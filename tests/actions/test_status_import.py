@@ -183,6 +183,31 @@ def test_a_status_changed_between_preview_and_confirm_saves_nothing(world):
     assert NationalStatus.objects.get(action_item=world["items"][0]).progress == 20
 
 
+def test_a_failure_half_way_through_the_confirm_saves_none_of_the_changes(world, monkeypatch):
+    from actions import status_import
+    from actions.services import StatusConflict, national_status_update
+
+    client = logged_in(world["focal"])
+    preview = upload(client, to_csv(edited(csv_rows(download(client)))).encode())
+    calls = []
+
+    def second_save_conflicts(**arguments):
+        calls.append(arguments["action_item"].code)
+        if len(calls) == 2:
+            raise StatusConflict(NationalStatus.objects.get(action_item=world["items"][0]))
+        return national_status_update(**arguments)
+
+    monkeypatch.setattr(status_import, "national_status_update", second_save_conflicts)
+    history_before = StatusHistory.objects.count()
+
+    response = confirm(client, preview)
+
+    assert calls == ["1.1", "1.3"]
+    assert response.status_code == 409
+    assert StatusHistory.objects.count() == history_before
+    assert NationalStatus.objects.get(action_item=world["items"][0]).progress == 20
+
+
 def test_rows_of_another_state_unknown_actions_closed_plans_and_duplicates_are_errors(world):
     client = logged_in(world["focal"])
     rows = csv_rows(download(client))

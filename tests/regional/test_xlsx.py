@@ -151,3 +151,17 @@ def test_moments_are_written_in_the_users_time_zone():
     assert sheet["A2"].value == datetime.datetime(2026, 11, 28, 14, 5)
     assert sheet["B2"].value == datetime.datetime(2026, 2, 1)
     assert sheet["B2"].number_format == "yyyy-mm-dd"
+
+
+def test_rows_beyond_a_sheets_limit_go_on_on_the_next_sheet(monkeypatch):
+    monkeypatch.setattr("core.xlsx.ROWS_PER_SHEET", 3)
+    out = io.BytesIO()
+    write_workbook(out, ["n"], [[n] for n in range(7)])
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["Data", "Data 2", "Data 3", "About"]
+    values = [
+        [row[0] for row in workbook[name].iter_rows(values_only=True)]
+        for name in ("Data", "Data 2", "Data 3")
+    ]
+    assert values == [["n", 0, 1, 2], ["n", 3, 4, 5], ["n", 6]]
+    assert workbook["Data 2"].freeze_panes == "A2"
