@@ -106,3 +106,21 @@ def test_regional_brief_has_figures_matrix_compliance_and_is_scoped(
     assert "Change since the previous round" in text and "Page 1 of" in text
     _, own = pdf_text(logged_in(focal_point).get(url))
     assert "Cambodia" in own and "Malaysia" not in own  # regional figures, own state only
+
+
+def test_regional_brief_counts_change_since_the_previous_round(
+    plan_2026, cambodia, malaysia, timor_leste, coordinator, reviewer
+):
+    built = small_plan.build(plan_2026)
+    first = small_plan.make_round(plan_2026, "2026 annual")
+    small_plan.accept_report(first, coordinator=coordinator, reviewer=reviewer)
+    small_plan.close_round(first)
+    NationalStatus.objects.filter(pk=built.statuses["KH", "1.2"].pk).update(progress=70)
+    second = small_plan.make_round(plan_2026, "2027 annual")
+    small_plan.accept_report(second, coordinator=coordinator, reviewer=reviewer)
+
+    url = reverse("reports:plan_brief_pdf", args=["rpa-2026-2030"])
+    _, text = pdf_text(logged_in(reviewer).get(url))
+
+    assert "2026 annual" in text and "2027 annual" in text
+    assert "No state has two accepted reports" not in text
