@@ -234,8 +234,10 @@ def plan_dashboard(plan, user, *, choice=None, now=None):
         rows.append(row)
     overall = figures.overall
     region = _row(scope, REGION, None, overall, figures.by_focus_area())
+    chosen = {"figures": choice.figures, "area": area.number if area is not None else ""}
     context = {
         "choice": choice,
+        "choice_query": urlencode({key: value for key, value in chosen.items() if value}),
         "focus_areas": all_areas,
         "area": area,
         "figures": figures,
@@ -451,13 +453,19 @@ def _matrix_line(scope, state, plan, area, tally, submission=None, accepted=Fals
     ]
 
 
-def matrix_csv_rows(plan, user, *, now=None):
+def matrix_csv_rows(plan, user, *, choice=None, now=None):
     """The status matrix as CSV rows: each state whose figures `user` sees, then the region.
 
     For each: one row per focus area, then its total (focus_area empty). States that do not
-    report on the plan have no rows. Observers get the accepted figures.
+    report on the plan have no rows. The figures are those `choice` asks for, as on the
+    dashboard (default: live; observers: accepted), of one focus area if it names one.
     """
-    figures, visible_ids, _ = _figures_for(plan, user, now)
+    choice = choice or dashboard_choice(user, [], {})
+    figures, visible_ids, _ = _figures_for(
+        plan, user, now, accepted=choice.accepted, reporting_round=choice.reporting_round
+    )
+    area = next((a for a in figures.focus_areas if str(a.number) == choice.area), None)
+    figures = _narrowed(figures, area)
     accepted = figures.accepted
     for state in figures.reporting_states:
         if state.pk not in visible_ids:

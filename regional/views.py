@@ -84,18 +84,23 @@ def plan_dashboard(request, plan_code):
     plan = next((p for p in plans if p.code == plan_code), None)
     if plan is None:
         raise Http404("No such plan.")
-    rounds = ReportingRound.objects.filter(plan=plan).order_by("-opens_on")
-    choice = dashboards.dashboard_choice(request.user, list(rounds), request.GET)
-    context = dashboards.plan_dashboard(plan, request.user, choice=choice)
+    context = dashboards.plan_dashboard(plan, request.user, choice=_dashboard_choice(request, plan))
     context.update(plan=plan, plans=plans, stale_days=settings.STALE_AFTER_DAYS)
     return render(request, "reports/plan_dashboard.html", context)
+
+
+def _dashboard_choice(request, plan):
+    """The dashboard's figures and focus area, as the URL asks (one query: the plan's rounds)."""
+    rounds = ReportingRound.objects.filter(plan=plan).order_by("-opens_on")
+    return dashboards.dashboard_choice(request.user, list(rounds), request.GET)
 
 
 @require_safe
 @login_required
 def plan_matrix_csv(request, plan_code, fmt="csv"):
     plan = get_object_or_404(Plan, code=plan_code)
-    rows = ((row, False) for row in dashboards.matrix_csv_rows(plan, request.user))
+    choice = _dashboard_choice(request, plan)
+    rows = ((row, False) for row in dashboards.matrix_csv_rows(plan, request.user, choice=choice))
     title = f"Status matrix, {plan.short_title}"
     return download(fmt, "status-matrix", dashboards.MATRIX_CSV_HEADER, rows, title=title)
 

@@ -1,7 +1,9 @@
 """The dashboard's choices in the URL: live or accepted-in-a-round figures, one focus area;
 and the change since the previous round as a count per state with its drill-down."""
 
+import csv
 import datetime
+import io
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -226,3 +228,39 @@ def test_the_change_count_of_one_focus_area(two_rounds, reviewer, area, count):
 
     assert change.count == count
     assert query(change.url)["focus_area"] == str(area)
+
+
+# The matrix download gives what the dashboard shows.
+
+
+def test_the_matrix_download_follows_the_dashboards_choice(two_rounds, reviewer):
+    params = {"figures": two_rounds.first.pk, "area": 1}
+    page = dashboard(reviewer, two_rounds.plan, **params).content.decode()
+    link = reverse("reports:plan_matrix_csv", args=[two_rounds.plan.code])
+    assert f'href="{link}?figures={two_rounds.first.pk}&amp;area=1"' in page
+
+    response = logged_in(reviewer).get(link, params)
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [
+        (r["member_state_code"], r["focus_area"], r["average_progress"], r["source"], r["round"])
+        for r in rows
+    ] == [  # Cambodia as accepted in 2026 annual (140 / 3), focus area 1 only; Malaysia has
+        # no accepted report; then the region (Cambodia's figures).
+        ("KH", "1", "46.7", "accepted", "2026 annual"),
+        ("KH", "", "46.7", "accepted", "2026 annual"),
+        ("", "1", "46.7", "accepted", ""),
+        ("", "", "46.7", "accepted", ""),
+    ]
+
+
+def test_the_matrix_download_without_a_choice_has_live_figures(two_rounds, reviewer):
+    link = reverse("reports:plan_matrix_csv", args=[two_rounds.plan.code])
+
+    response = logged_in(reviewer).get(link)
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = [r for r in csv.DictReader(io.StringIO(text, newline="")) if r["scope"] == "state"]
+    assert {r["source"] for r in rows} == {"live"}
+    assert {r["member_state_code"] for r in rows} == {"KH", "MY", "TL"}
