@@ -427,3 +427,33 @@ def test_only_a_states_own_editors_may_import(world, reviewer):
     page = logged_in(world["focal"]).get(reverse("national:status_import"))
     assert page.status_code == 200
     assert reverse("reports:update_file_xlsx") in page.content.decode()
+
+
+def test_the_preview_queries_do_not_grow_with_the_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in(world["focal"])
+
+    def preview_queries():
+        rows = [
+            dict(row, narrative="Changed", status="planned", progress="5")
+            for row in csv_rows(download(client))
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            assert upload(client, to_csv(rows).encode()).status_code == 200
+        return len(queries)
+
+    few = preview_queries()
+    area = world["items"][0].focus_area
+    for n in range(6, 40):
+        item = factories.make_item(area, code=f"1.{n}")
+        save_status(world["focal"], item, narrative="Saved")
+    assert preview_queries() == few
+
+
+def test_the_downloads_help_page_has_the_bulk_update_rules(world):
+    page = logged_in(world["focal"]).get(reverse("reports:downloads_help"))
+    text = page.content.decode()
+    assert 'id="bulk-update-from-a-spreadsheet"' in text
+    assert "import_statuses FILE --state CODE" in text
