@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 from django.urls.converters import IntConverter, UUIDConverter
 from django.utils.encoding import force_bytes
@@ -32,6 +32,9 @@ from reviews.models import today as review_today
 from summaries.models import ProgressSummary
 from summaries.summaries import make_progress_summaries
 from tests import factories
+from tests.conftest import shared_data
+
+pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "focal_point", "coordinator", "reviewer", "secretariat", "observer")
 
@@ -256,10 +259,90 @@ def _png(name):
     return SimpleUploadedFile(name, factories.png_bytes(), content_type="image/png")
 
 
+PERSONAS = (
+    "focal_point",
+    "coordinator",
+    "other_focal_point",
+    "reviewer",
+    "secretariat",
+    "observer",
+)
+
+
+@pytest.fixture(scope="module")
+def _world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The matrix's world, built once for the module: every test's writes are rolled back."""
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=media), shared_data(django_db_blocker):
+        cambodia, malaysia = factories.make_state("KH"), factories.make_state("MY")
+        plan_2021 = factories.make_plan(2021, 2025)
+        plan_2026 = factories.make_plan(2026, 2030, predecessor=plan_2021)
+        people = {
+            "focal_point": factories.make_user(
+                Role.FOCAL_POINT, cambodia, email="sophea@example.org", name="Sophea"
+            ),
+            "coordinator": factories.make_user(
+                Role.COORDINATOR, cambodia, email="dara@example.org", name="Dara"
+            ),
+            "other_focal_point": factories.make_user(
+                Role.FOCAL_POINT, malaysia, email="aisyah@example.org", name="Aisyah"
+            ),
+            "reviewer": factories.make_user(Role.REVIEWER, email="maria@example.org", name="Maria"),
+            "secretariat": factories.make_user(
+                Role.SECRETARIAT, email="budi@example.org", name="Budi", is_staff=True
+            ),
+            "observer": factories.make_user(Role.OBSERVER, email="lin@example.org", name="Lin"),
+        }
+        world = _build_world(plan_2021, plan_2026, **people)
+        yield world, {"cambodia": cambodia, "malaysia": malaysia, **people}
+
+
 @pytest.fixture
-def world(
-    settings,
-    tmp_path,
+def world(_world):
+    return _world[0]
+
+
+@pytest.fixture
+def cambodia(_world):
+    return _world[1]["cambodia"]
+
+
+@pytest.fixture
+def malaysia(_world):
+    return _world[1]["malaysia"]
+
+
+@pytest.fixture
+def focal_point(_world):
+    return _world[1]["focal_point"]
+
+
+@pytest.fixture
+def coordinator(_world):
+    return _world[1]["coordinator"]
+
+
+@pytest.fixture
+def other_focal_point(_world):
+    return _world[1]["other_focal_point"]
+
+
+@pytest.fixture
+def reviewer(_world):
+    return _world[1]["reviewer"]
+
+
+@pytest.fixture
+def secretariat(_world):
+    return _world[1]["secretariat"]
+
+
+@pytest.fixture
+def observer(_world):
+    return _world[1]["observer"]
+
+
+def _build_world(
     plan_2021,
     plan_2026,
     focal_point,
@@ -270,7 +353,6 @@ def world(
     observer,
 ):
     """Cambodia's and Malaysia's status of a current item, each with a file; an invitation."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     item = factories.make_item(factories.make_focus_area(plan_2026), code="1.1")
     old_item = factories.make_item(factories.make_focus_area(plan_2021), code="1.1")
     _save(focal_point, item)
