@@ -33,7 +33,7 @@ INSTALL_STAMP := $(VENV)/.installed
 help:
 	@echo "make run               set up, load reference and demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test              set up and run the whole test suite"
-	@echo "make lint              ruff check, ruff format --check and the layer contract"
+	@echo "make lint              ruff check, ruff format --check, the layer contract and mypy"
 	@echo "make fmt               ruff format and ruff check --fix"
 	@echo "make migrations-check  fail if a model change has no migration"
 	@echo "make check-deploy      Django's deployment checks with the current environment"
@@ -91,6 +91,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 fmt: install
 	$(BIN)/ruff format .

@@ -13,10 +13,10 @@ own row-local methods, so this module imports nothing above `accounts`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeGuard, TypeVar
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from countries.models import MemberState
 
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     AnyUser = User | AnonymousUser
+
+# Any model: the scoping functions return a queryset of the model they were given.
+_M = TypeVar("_M", bound=Model)
 
 # Reviewers (ACWC) and the secretariat see every state's live data and review reports.
 REGIONAL_ROLES = (Role.REVIEWER, Role.SECRETARIAT)
@@ -51,14 +54,16 @@ def sees_every_state(user: AnyUser) -> bool:
     return _role(user) in REGIONAL_ROLES
 
 
-def is_state_user(user: AnyUser) -> bool:
-    """A member state's focal point or national coordinator (with their state set)."""
+def is_state_user(user: AnyUser) -> TypeGuard[User]:
+    """A member state's focal point or national coordinator (with their state set).
+
+    True only for a signed-in account, so mypy knows `user` is a User where it holds."""
     return _role(user) in STATE_ROLES and bool(getattr(user, "member_state_id", None))
 
 
 def is_state_user_of(user: AnyUser, member_state: MemberState | None) -> bool:
     return (
-        member_state is not None and is_state_user(user) and user.member_state_id == member_state.pk  # type: ignore[union-attr]
+        member_state is not None and is_state_user(user) and user.member_state_id == member_state.pk
     )
 
 
@@ -70,7 +75,9 @@ def sees_accepted_data_only(user: AnyUser) -> bool:
 # --- National data ---------------------------------------------------------------------------
 
 
-def scope_national(queryset: QuerySet, user: AnyUser, state_path: str = "member_state") -> QuerySet:
+def scope_national(
+    queryset: QuerySet[_M], user: AnyUser, state_path: str = "member_state"
+) -> QuerySet[_M]:
     """Limit `queryset` of national data to the rows `user` may see.
 
     `state_path` is the lookup from the queryset's model to its MemberState,
@@ -79,12 +86,14 @@ def scope_national(queryset: QuerySet, user: AnyUser, state_path: str = "member_
     if sees_every_state(user):
         return queryset
     if is_state_user(user):
-        return queryset.filter(**{state_path: user.member_state_id})  # type: ignore[union-attr]
+        return queryset.filter(**{state_path: user.member_state_id})
     # Observers never see live national data; accepted submissions are theirs (scope_submitted).
     return queryset.none()
 
 
-def scope_submitted(queryset: QuerySet, user: AnyUser, submission_path: str = "") -> QuerySet:
+def scope_submitted(
+    queryset: QuerySet[_M], user: AnyUser, submission_path: str = ""
+) -> QuerySet[_M]:
     """Limit `queryset` of submitted reports (Submission, or SubmissionItem with
     `submission_path="submission"`) to those `user` may see.
 
@@ -105,7 +114,7 @@ def visible_states(user: AnyUser) -> QuerySet[MemberState]:
 
 def editable_state(user: AnyUser) -> MemberState | None:
     """The member state whose statuses `user` may edit, or None."""
-    return user.member_state if is_state_user(user) else None  # type: ignore[union-attr]
+    return user.member_state if is_state_user(user) else None
 
 
 def sees_live_figures(user: AnyUser) -> bool:
@@ -192,7 +201,8 @@ def invitable_roles(user: AnyUser) -> list[Role]:
     return []
 
 
-def may_invite(user: AnyUser) -> bool:
+def may_invite(user: AnyUser) -> TypeGuard[User]:
+    """Whether `user` may invite anyone (a signed-in account, so a User where it holds)."""
     return bool(invitable_roles(user))
 
 
@@ -215,7 +225,7 @@ def revocable_invitations(user: AnyUser) -> QuerySet[Invitation]:
     return Invitation.objects.none()
 
 
-def may_use_admin_site(user: Any) -> bool:
+def may_use_admin_site(user: AnyUser) -> bool:
     """Secretariat admins with staff status get the admin site's model permissions."""
     return bool(user.is_active and user.is_staff and _role(user) == Role.SECRETARIAT)
 
@@ -272,7 +282,7 @@ def digest_on_by_default(user: AnyUser, scope: str) -> bool:
 class Access:
     """The decisions a page's header and links need, for templates (as `may`)."""
 
-    def __init__(self, user: AnyUser):
+    def __init__(self, user: AnyUser) -> None:
         self.user = user
 
     @property
