@@ -57,15 +57,7 @@ def save_status_with_redis_down(user, item):
     """POST the edit form while the web process's broker is a closed port."""
     client = Client()
     client.force_login(user)
-    data = {
-        "status": "in_progress",
-        "progress": "40",
-        "narrative": "",
-        "challenges": "",
-        "next_steps": "",
-        "responsible_agency": "",
-        "version": "0",
-    }
+    data = factories.status_form_data()
     up = current_app.conf.broker_url
     current_app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
     try:
