@@ -20,17 +20,20 @@ it out again.
 import datetime
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any, TypeVar
 
-from celery import current_app
+from celery import Task, current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Q, QuerySet, Subquery
 from django.utils import timezone
+from kombu import Connection
 from kombu.exceptions import OperationalError as BrokerError
 
-from .models import OutboxMessage
+from .models import OutboxMessage, OutboxMessageQuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +50,14 @@ KEEP_KEYED_DAYS = 400
 # Errors that mean the broker cannot be reached: the rest of a batch is not tried.
 UNREACHABLE = (BrokerError, OSError)
 
+_T = TypeVar("_T")
+
 
 class NotAnOutboxJob(TypeError):
     """Only tasks declared with outbox.jobs.job can be queued: they run exactly once."""
 
 
-def enqueue(task, *args, **kwargs):
+def enqueue(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
     """Run job `task` (or its name) with these JSON-serialisable arguments once the transaction
     commits. Returns the OutboxMessage, written in the caller's transaction."""
     message = OutboxMessage(task_name=_job_name(task), args=list(args), kwargs=kwargs)
@@ -61,7 +66,7 @@ def enqueue(task, *args, **kwargs):
     return message
 
 
-def enqueue_once(key, task, *args, **kwargs):
+def enqueue_once(key: str, task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage | None:
     """`enqueue`, unless a job with `key` was queued before (and is still kept): then None."""
     message = OutboxMessage(task_name=_job_name(task), args=list(args), kwargs=kwargs, key=key)
     try:
@@ -75,7 +80,7 @@ def enqueue_once(key, task, *args, **kwargs):
     return message
 
 
-def _job_name(task):
+def _job_name(task: Task | str) -> str:
     from .jobs import OutboxTask  # the module defining the task class imports this one
 
     name = task if isinstance(task, str) else task.name
@@ -84,7 +89,7 @@ def _job_name(task):
     return name
 
 
-def publish_now(message):
+def publish_now(message: OutboxMessage) -> None:
     """Publish a message just committed; whatever goes wrong, leave it to the relay."""
     try:
         token = uuid.uuid4()
@@ -98,7 +103,7 @@ def publish_now(message):
         logger.exception("Could not publish %s; the relay will", message)
 
 
-def relay_pending(limit=RELAY_BATCH):
+def relay_pending(limit: int = RELAY_BATCH) -> tuple[int, int]:
     """Publish the pending messages that are due; return (published, still pending)."""
     now = timezone.now()
     _bury_unfinished(now)
@@ -110,7 +115,7 @@ def relay_pending(limit=RELAY_BATCH):
     return published, OutboxMessage.objects.pending().count()
 
 
-def retry(messages):
+def retry(messages: QuerySet[OutboxMessage]) -> int:
     """Hand `messages` (dead or pending ones) out again now, with a fresh count of failed runs;
     returns how many were published."""
     token = uuid.uuid4()
@@ -131,7 +136,7 @@ def retry(messages):
     return _publish(list(OutboxMessage.objects.filter(claim=token).order_by("pk")), token)
 
 
-def _claim(messages, token):
+def _claim(messages: OutboxMessageQuerySet, token: uuid.UUID) -> int:
     """Claim those of `messages` due now for `token`; returns how many it got.
 
     A claimed message is due again after OUTBOX_REDELIVER_SECONDS unless a worker finishes it:
@@ -145,9 +150,11 @@ def _claim(messages, token):
     )
 
 
-def _publish(messages, token):
+def _publish(messages: Sequence[OutboxMessage], token: uuid.UUID) -> int:
     """Publish messages claimed by `token` over one connection; record the outcome of each."""
-    sent, failed, untried = [], [], [message.pk for message in messages]
+    sent: list[int] = []
+    failed: list[tuple[OutboxMessage, Exception]] = []
+    untried = [message.pk for message in messages]
     try:
         with _connection() as connection:
             for index, message in enumerate(messages):
@@ -174,7 +181,7 @@ def _publish(messages, token):
     return len(sent)
 
 
-def _send(message, connection):
+def _send(message: OutboxMessage, connection: Connection) -> None:
     options = {"task_id": str(message.task_id), "connection": connection, "retry": False}
     task = registered_task(message.task_name)
     if task is None:  # a task this process does not know; a worker may
@@ -183,14 +190,14 @@ def _send(message, connection):
         task.apply_async(message.args, message.kwargs, **options)
 
 
-def registered_task(name):
+def registered_task(name: str) -> Task | None:
     """The task of this name, importing the apps' tasks modules the first time one is missing."""
     if name not in current_app.tasks:
         current_app.loader.import_default_modules()
     return current_app.tasks.get(name)
 
 
-def _connection():
+def _connection() -> Connection:
     """A connection to the broker that fails within OUTBOX_PUBLISH_TIMEOUT, without retrying."""
     timeout = settings.OUTBOX_PUBLISH_TIMEOUT
     return current_app.connection_for_write(
@@ -203,15 +210,17 @@ def _connection():
     )
 
 
-def _backoff(count):
+def _backoff(count: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(30 * 2 ** max(count - 1, 0), MAX_BACKOFF_SECONDS))
 
 
-def _error_text(error):
+def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def _record_failures(mine, failed):
+def _record_failures(
+    mine: QuerySet[OutboxMessage], failed: list[tuple[OutboxMessage, Exception]]
+) -> None:
     now = timezone.now()
     for message, error in failed:
         logger.warning("Publishing %s failed (attempt %s): %s", message, message.attempts, error)
@@ -221,7 +230,7 @@ def _record_failures(mine, failed):
     mine.bulk_update([message for message, _ in failed], ["next_attempt_at", "last_error", "claim"])
 
 
-def _bury_unfinished(now):
+def _bury_unfinished(now: datetime.datetime) -> None:
     """Messages handed out OUTBOX_MAX_ATTEMPTS times that no run finished (each killed its
     worker, say) are dead rather than handed out again."""
     OutboxMessage.objects.due(now).filter(runs__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
@@ -229,7 +238,7 @@ def _bury_unfinished(now):
     )
 
 
-def _prune(now):
+def _prune(now: datetime.datetime) -> None:
     kept = now - datetime.timedelta(days=KEEP_SENT_DAYS)
     keyed = now - datetime.timedelta(days=KEEP_KEYED_DAYS)
     OutboxMessage.objects.filter(
@@ -240,7 +249,7 @@ def _prune(now):
 # The worker's side
 
 
-def run_once(job_id, run):
+def run_once(job_id: str | uuid.UUID, run: Callable[[], _T]) -> _T | None:
     """Run `run()` as outbox job `job_id`, unless it is done (or dead, or unknown).
 
     The effect of `run()` and the job's done mark commit in one transaction, which holds the
@@ -270,13 +279,13 @@ def run_once(job_id, run):
         return None
 
 
-def _run_failed(job, error):
+def _run_failed(job: OutboxMessageQuerySet, error: BaseException) -> None:
     message = job.pending().first()
     if message is None:
         return
     now = timezone.now()
     if message.runs >= settings.OUTBOX_MAX_ATTEMPTS:
-        changes = {"dead_at": now}
+        changes: dict[str, datetime.datetime] = {"dead_at": now}
         logger.error("Job %s failed %s times; it is dead: %s", message, message.runs, error)
     else:
         changes = {"next_attempt_at": now + _backoff(message.runs)}
