@@ -1,14 +1,18 @@
 """Writes to national data: each validates, checks permission and version, records history."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.policy import can_edit_status
 from core.validators import is_whole_number
+from countries.models import MemberState
 
 from . import events
-from .models import NationalStatus, StatusHistory
+from .models import ActionItem, NationalStatus, StatusHistory
 
 # Set by the service from the server's side, never from the user's input.
 _NOT_VALIDATED_HERE = ("member_state", "action_item", "updated_by")
@@ -17,7 +21,7 @@ _NOT_VALIDATED_HERE = ("member_state", "action_item", "updated_by")
 class StatusConflict(Exception):
     """The status changed since the user loaded it; `current` is what is saved now."""
 
-    def __init__(self, current):
+    def __init__(self, current: NationalStatus) -> None:
         super().__init__(f"{current} was changed by someone else (now version {current.version})")
         self.current = current
 
@@ -25,16 +29,16 @@ class StatusConflict(Exception):
 @transaction.atomic
 def national_status_update(
     *,
-    user,
-    member_state,
-    action_item,
-    expected_version,
-    status,
-    progress,
-    narrative,
-    challenges,
-    next_steps,
-    responsible_agency,
+    user: User,
+    member_state: MemberState,
+    action_item: ActionItem,
+    expected_version: int,
+    status: str,
+    progress: int | None,
+    narrative: str,
+    challenges: str,
+    next_steps: str,
+    responsible_agency: str,
 ) -> NationalStatus:
     """Save `member_state`'s status of `action_item` as edited from `expected_version`.
 
@@ -101,7 +105,7 @@ def national_status_update(
     return current
 
 
-def _validated(member_state, action_item, **values):
+def _validated(member_state: MemberState, action_item: ActionItem, **values: Any) -> dict[str, Any]:
     """The tracked values as they will be stored, after the model's checks (full_clean)."""
     candidate = NationalStatus(
         member_state=member_state, action_item=action_item, updated_at=timezone.now(), **values
@@ -112,7 +116,7 @@ def _validated(member_state, action_item, **values):
     return candidate.tracked_values()
 
 
-def _edited_since(status, version):
+def _edited_since(status: NationalStatus, version: int) -> bool:
     """Whether a field this service writes changed after `version` of `status`."""
     if not status.is_recorded or not 0 <= version < status.version:
         return True
@@ -122,7 +126,7 @@ def _edited_since(status, version):
     return any(field in changes for changes in later for field in NationalStatus.TRACKED_FIELDS)
 
 
-def _insert_first_version(status):
+def _insert_first_version(status: NationalStatus) -> None:
     """Insert a state's first row for an item; losing the race to another first save conflicts."""
     try:
         with transaction.atomic():
@@ -136,7 +140,7 @@ def _insert_first_version(status):
         raise StatusConflict(existing) from error
 
 
-def national_status_changed(national_status):
+def national_status_changed(national_status: NationalStatus) -> None:
     """Announce a change of `national_status` (or its evidence) inside the change's transaction.
 
     Receivers (progress summaries) queue their follow-up work through the outbox, which
