@@ -5,7 +5,9 @@ Access is not decided here: callers pass rows they may show (see accounts.policy
 """
 
 import datetime
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -16,6 +18,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     TextField,
@@ -24,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Trim
 from django.utils import timezone
 
-from actions.models import ActionItem, Evidence, NationalStatus
+from actions.models import ActionItem, Evidence, NationalStatus, Plan
 from actions.queries import PlanFigures, Tally, states_and_areas
 from countries.models import MemberState
 
@@ -46,19 +49,23 @@ class ComplianceRow:
     last_activity: datetime.datetime | None  # latest transition, comment or status change
 
     @property
-    def report_state_label(self):
+    def report_state_label(self) -> str:
         return CountryReport.State(self.report_state).label
 
     @property
-    def started(self):
+    def started(self) -> bool:
         return self.report is not None
 
     @property
-    def is_late(self):
+    def is_late(self) -> bool:
         return self.days_late > 0
 
 
-def days_late(round_, first_submitted_on, on=None):
+def days_late(
+    round_: ReportingRound,
+    first_submitted_on: datetime.date | None,
+    on: datetime.date | None = None,
+) -> int:
     """Days after the due day that a report came in, or is still missing.
 
     A report never submitted counts as late until the round closes, not for ever after.
@@ -69,7 +76,7 @@ def days_late(round_, first_submitted_on, on=None):
     return max(0, (day - round_.due_on).days)
 
 
-def compliance_rows(round_, on=None) -> list[ComplianceRow]:
+def compliance_rows(round_: ReportingRound, on: datetime.date | None = None) -> list[ComplianceRow]:
     """Every member state reporting on the round's plan, with its report's progress: 2 queries.
 
     `submitted_at` is the first submission (the one that counts for timeliness);
@@ -120,7 +127,7 @@ def compliance_rows(round_, on=None) -> list[ComplianceRow]:
     return rows
 
 
-def _submission_times(aggregate):
+def _submission_times(aggregate: type[Min] | type[Max]) -> QuerySet[Submission, dict[str, Any]]:
     return (
         Submission.objects.filter(report=OuterRef("pk"))
         .values("report")
@@ -129,14 +136,14 @@ def _submission_times(aggregate):
     )
 
 
-def _local_day(moment):
+def _local_day(moment: datetime.datetime | None) -> datetime.date | None:
     """The calendar day of `moment` in the zone rounds are dated in."""
     if moment is None:
         return None
     return timezone.localdate(moment, timezone=timezone.get_default_timezone())
 
 
-def compliance_summary(rows):
+def compliance_summary(rows: Sequence[ComplianceRow]) -> dict[str, Any]:
     """Counts for the compliance page's heading, from rows already loaded."""
     counts = {state: 0 for state in CountryReport.State.values}
     for row in rows:
@@ -165,22 +172,22 @@ class ItemChange:
     focus_area_number: int | None = None
 
     @property
-    def status_changed(self):
+    def status_changed(self) -> bool:
         return self.old_status != self.new_status
 
     @property
-    def progress_change(self):
+    def progress_change(self) -> int | None:
         """Percentage points gained (negative: lost), or None when either side has none."""
         if self.old_progress is None or self.new_progress is None:
             return None
         return self.new_progress - self.old_progress
 
     @property
-    def old_status_label(self):
+    def old_status_label(self) -> str:
         return NationalStatus.display_value("status", self.old_status)
 
     @property
-    def new_status_label(self):
+    def new_status_label(self) -> str:
         return NationalStatus.display_value("status", self.new_status)
 
 
@@ -194,14 +201,16 @@ class StateChanges:
     items: list[ItemChange] = field(default_factory=list)  # only the items that changed
 
 
-def changes_between(previous_submission, submission) -> list[ItemChange]:
+def changes_between(previous_submission: Submission, submission: Submission) -> list[ItemChange]:
     """Items whose status or progress differ between two submissions, in plan order: 1 query."""
     return _changes(
         previous_submission, submission, _snapshot_values([previous_submission, submission])
     )
 
 
-def changes_since_previous_round(plan, member_state=None) -> list[StateChanges]:
+def changes_since_previous_round(
+    plan: Plan, member_state: MemberState | None = None
+) -> list[StateChanges]:
     """Per state (or just `member_state`), the changes between its two latest accepted
     submissions in `plan`'s rounds; states with fewer than two are left out. 2 queries."""
     accepted = (
@@ -212,7 +221,7 @@ def changes_since_previous_round(plan, member_state=None) -> list[StateChanges]:
     )
     if member_state is not None:
         accepted = accepted.filter(report__member_state=member_state)
-    latest_two = {}
+    latest_two: dict[int, list[Submission]] = {}
     for submission in accepted:
         pair = latest_two.setdefault(submission.report.member_state_id, [])
         if len(pair) < 2:
@@ -230,7 +239,11 @@ def changes_since_previous_round(plan, member_state=None) -> list[StateChanges]:
     ]
 
 
-def _snapshot_values(submissions):
+# {submission id: {action item id: the item's snapshot values}}
+SnapshotValues = dict[int, dict[int, dict[str, Any]]]
+
+
+def _snapshot_values(submissions: Iterable[Submission]) -> SnapshotValues:
     """{submission id: {action item id: row}} for these submissions, in one query."""
     rows = SubmissionItem.objects.filter(submission__in=[s.pk for s in submissions]).values(
         "submission_id",
@@ -242,13 +255,13 @@ def _snapshot_values(submissions):
         "status",
         "progress",
     )
-    values = {s.pk: {} for s in submissions}
+    values: SnapshotValues = {s.pk: {} for s in submissions}
     for row in rows:
         values[row["submission_id"]][row["action_item_id"]] = row
     return values
 
 
-def _changes(previous, current, values):
+def _changes(previous: Submission, current: Submission, values: SnapshotValues) -> list[ItemChange]:
     old, new = values[previous.pk], values[current.pk]
     changes = []
     for item_id in sorted(
@@ -256,22 +269,23 @@ def _changes(previous, current, values):
         key=lambda pk: _order(new.get(pk) or old[pk]),
     ):
         before, after = old.get(item_id), new.get(item_id)
+        latest = after or old[item_id]  # the item is in one of the two submissions at least
         change = ItemChange(
             action_item_id=item_id,
-            code=(after or before)["code"],
-            title=(after or before)["title"],
-            old_status=before and before["status"],
-            new_status=after and after["status"],
-            old_progress=before and before["progress"],
-            new_progress=after and after["progress"],
-            focus_area_number=(after or before)["focus_area_number"],
+            code=latest["code"],
+            title=latest["title"],
+            old_status=before["status"] if before else None,
+            new_status=after["status"] if after else None,
+            old_progress=before["progress"] if before else None,
+            new_progress=after["progress"] if after else None,
+            focus_area_number=latest["focus_area_number"],
         )
         if change.status_changed or change.old_progress != change.new_progress:
             changes.append(change)
     return changes
 
 
-def _order(row):
+def _order(row: dict[str, Any]) -> tuple[int | None, int, str]:
     return (row["focus_area_number"], row["position"], row["code"])
 
 
@@ -286,13 +300,13 @@ class OpenRound:
     report_state: str | None  # None: the state has not opened its report yet
 
     @property
-    def report_state_label(self):
+    def report_state_label(self) -> str:
         if self.report_state is None:
             return "Not started"
         return CountryReport.State(self.report_state).label
 
 
-def open_round_with_report(plan, member_state) -> OpenRound | None:
+def open_round_with_report(plan: Plan | None, member_state: MemberState) -> OpenRound | None:
     """`plan`'s round open today with `member_state`'s report state, or None: 1 query."""
     if plan is None:
         return None
@@ -314,17 +328,17 @@ class ItemThread:
     """The comments on one item of one state's report in one round."""
 
     report: CountryReport
-    comments: list = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
 
 
-def item_threads(member_state, action_item) -> list[ItemThread]:
+def item_threads(member_state: MemberState, action_item: ActionItem) -> list[ItemThread]:
     """Review comments on `member_state`'s `action_item`, per round, latest round first: 1 query."""
     comments = (
         Comment.objects.filter(report__member_state=member_state, action_item=action_item)
         .select_related("author", "report__round")
         .order_by("-report__round__opens_on", "report_id", "created_at", "id")
     )
-    threads = {}
+    threads: dict[int, ItemThread] = {}
     for comment in comments:
         threads.setdefault(comment.report_id, ItemThread(report=comment.report)).comments.append(
             comment
@@ -332,12 +346,14 @@ def item_threads(member_state, action_item) -> list[ItemThread]:
     return list(threads.values())
 
 
-def evidence_needing_more():
+def evidence_needing_more() -> QuerySet[Evidence]:
     """Current evidence a reviewer marked "needs more"."""
     return Evidence.objects.filter(review=Evidence.Review.NEEDS_MORE, withdrawn_at__isnull=True)
 
 
-def with_evidence_flags(items, member_state):
+def with_evidence_flags(
+    items: QuerySet[ActionItem], member_state: MemberState
+) -> QuerySet[ActionItem]:
     """Annotate action items with `evidence_needs_more`: how many of `member_state`'s current
     evidence items for each were marked "needs more" (in the same query)."""
     flagged = (
@@ -354,7 +370,7 @@ def with_evidence_flags(items, member_state):
     )
 
 
-def items_needing_more_evidence(plan, member_state):
+def items_needing_more_evidence(plan: Plan, member_state: MemberState) -> int:
     """How many of `plan`'s items have evidence of `member_state` marked "needs more": 1 query."""
     return (
         evidence_needing_more()
@@ -366,7 +382,11 @@ def items_needing_more_evidence(plan, member_state):
 # --- Accepted data (the review workflow's frozen submissions) ------------------------------------
 
 
-def latest_accepted_submissions(plan, member_state=None, reporting_round=None):
+def latest_accepted_submissions(
+    plan: Plan,
+    member_state: MemberState | None = None,
+    reporting_round: ReportingRound | None = None,
+) -> dict[int, Submission]:
     """{state id: its latest accepted submission in `plan`'s rounds}, in one query.
 
     "Accepted" means the report is accepted on that submission now (a reopened report's
@@ -382,13 +402,17 @@ def latest_accepted_submissions(plan, member_state=None, reporting_round=None):
     )
     if member_state is not None:
         accepted = accepted.filter(report__member_state=member_state)
-    latest = {}
+    latest: dict[int, Submission] = {}
     for submission in accepted:
         latest.setdefault(submission.report.member_state_id, submission)
     return latest
 
 
-def accepted_plan_figures(plan, member_state=None, reporting_round=None):
+def accepted_plan_figures(
+    plan: Plan,
+    member_state: MemberState | None = None,
+    reporting_round: ReportingRound | None = None,
+) -> PlanFigures:
     """Like `plan_figures`, but from each state's latest accepted submission (in
     `reporting_round` when given): four queries.
 
@@ -452,11 +476,11 @@ class CheckFinding:
 
     key: str
     label: str
-    rows: list
+    rows: list[ActionItem] | list[Evidence]
     blocks: bool  # the round does not accept a report with this gap
 
     @property
-    def count(self):
+    def count(self) -> int:
         return len(self.rows)
 
 
@@ -484,7 +508,7 @@ class SubmissionCheck:
         return "; ".join(f"{f.count} {f.label}" for f in self.findings)
 
 
-def submission_check(reporting_round, member_state) -> SubmissionCheck:
+def submission_check(reporting_round: ReportingRound, member_state: MemberState) -> SubmissionCheck:
     """The gaps in `member_state`'s statuses on the round's plan: 2 queries, whatever the size.
 
     An action never updated has no saved version; a status other than not started or not
