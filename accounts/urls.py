@@ -32,8 +32,6 @@ urlpatterns = [
         "password/reset/",
         views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
-            email_template_name="emails/accounts/password_reset.txt",
-            subject_template_name="emails/accounts/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
         ),
         name="password_reset",
