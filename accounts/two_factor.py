@@ -50,7 +50,7 @@ def code_accept(*, user, code):
     return claimed == 1
 
 
-def recovery_code_accept(*, user, code):
+def recovery_code_accept(*, user, code, ip=None):
     """Whether `code` is one of the user's unused recovery codes; accepting it uses it up,
     also for a request racing this one."""
     used = RecoveryCode.objects.filter(
@@ -59,7 +59,7 @@ def recovery_code_accept(*, user, code):
     if used != 1:
         return False
     left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
-    security_log.warning("recovery code used email=%r unused_left=%d", user.email, left)
+    security_log.warning("recovery code used email=%r ip=%s unused_left=%d", user.email, ip, left)
     return True
 
 
@@ -93,7 +93,7 @@ def code_attempt(*, user, code, ip):
         )
         return LoginResult(wait=wait)
     if otp.looks_like_recovery_code(code):
-        accepted = recovery_code_accept(user=user, code=code)
+        accepted = recovery_code_accept(user=user, code=code, ip=ip)
     else:
         accepted = code_accept(user=user, code=code)
     if not accepted:

@@ -28,6 +28,7 @@ def from_trusted_proxy(address: str | None) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    ip = getattr(ip, "ipv4_mapped", None) or ip  # ::ffff:10.0.0.5 is 10.0.0.5
     return any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
 
 

@@ -82,7 +82,7 @@ def test_a_recovery_code_signs_in_once(reviewer, enrolment, caplog):
 
     assert first.status_code == 302
     assert logged_in_user_id(first_client) == str(reviewer.pk)
-    assert "recovery code used email='maria@example.org' unused_left=9" in caplog.text
+    assert "recovery code used email='maria@example.org' ip=127.0.0.1 unused_left=9" in caplog.text
     assert second.status_code == 200
     assert "That code is not correct, or was used already." in second.content.decode()
     assert LoginAttempt.objects.filter(outcome="bad_code").count() == 1

@@ -76,6 +76,18 @@ def test_x_forwarded_for_from_an_untrusted_source_is_ignored(client, reviewer, b
     assert recorded_addresses() == [ATTACKER]
 
 
+def test_a_proxy_connecting_over_ipv6_mapped_ipv4_is_trusted(client, reviewer, behind_proxy):
+    log_in(
+        client,
+        "maria@example.org",
+        WRONG,
+        REMOTE_ADDR=f"::ffff:{PROXY}",
+        HTTP_X_FORWARDED_FOR=ATTACKER,
+    )
+
+    assert recorded_addresses() == [ATTACKER]
+
+
 def test_two_proxies_take_the_address_the_outer_one_received(client, reviewer, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     settings.TRUSTED_PROXY_COUNT = 2
