@@ -10,6 +10,8 @@ its effect commits once, together with its message's done mark (services.run_onc
 not retried by Celery: a failed run is retried by the outbox relay, up to OUTBOX_MAX_ATTEMPTS.
 """
 
+from typing import Any
+
 from celery import Task, shared_task
 
 from . import services
@@ -20,12 +22,12 @@ class OutboxTask(Task):
     reject_on_worker_lost = True
     ignore_result = True
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.request.called_directly:  # a plain function call: no job, no message
             return self.run(*args, **kwargs)
         return services.run_once(self.request.id, lambda: self.run(*args, **kwargs))
 
 
-def job(*args, **options):
+def job(*args: Any, **options: Any) -> Any:
     """`shared_task` for a job queued through the outbox (see the module's docstring)."""
     return shared_task(*args, base=OutboxTask, **options)

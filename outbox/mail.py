@@ -10,17 +10,20 @@ it may hold a link that signs someone in (an invitation, a password reset).
 
 from django.core.mail import EmailMultiAlternatives
 
+from .models import OutboxMessage
 from .services import enqueue_once
 
 SEND_EMAIL = "outbox.tasks.send_email"
 
 
-def email_key(event, to):
+def email_key(event: str, to: str) -> str:
     """The key of the e-mail about `event` to address `to`."""
     return f"email:{event}:{to.strip().lower()}"
 
 
-def enqueue_email(*, event, to, subject, text, html=""):
+def enqueue_email(
+    *, event: str, to: str, subject: str, text: str, html: str = ""
+) -> OutboxMessage | None:
     """Queue one e-mail to address `to` about `event` (e.g. "transition:12"), unless it was
     queued before; returns the OutboxMessage or None."""
     return enqueue_once(
@@ -28,7 +31,7 @@ def enqueue_email(*, event, to, subject, text, html=""):
     )
 
 
-def send_email(*, to, subject, text, html=""):
+def send_email(*, to: str, subject: str, text: str, html: str = "") -> None:
     message = EmailMultiAlternatives(subject, text, None, [to])
     if html:
         message.attach_alternative(html, "text/html")
