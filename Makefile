@@ -27,7 +27,7 @@ RUN_ENV := DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 # Re-installs only when pyproject.toml changes (or the virtualenv is new).
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: help venv install var-dirs run seed worker test lint fmt migrations-check check-deploy clean \
+.PHONY: help venv install var-dirs run seed worker axe-core test lint fmt migrations-check check-deploy clean \
 	bench load
 
 help:
@@ -84,7 +84,23 @@ run: seed
 	trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: install
+# axe-core, the accessibility checker the browser tests inject into each page: installed for
+# the tests only (under var/, never served), when npm is there. Without it those checks skip
+# (fail under RPA_REQUIRE_SERVICES=1).
+AXE_CORE_VERSION := 4.10.3
+AXE_CORE_DIR := var/test-tools
+
+axe-core:
+	@if [ -f $(AXE_CORE_DIR)/node_modules/axe-core/package.json ] \
+		&& grep -q '"version": "$(AXE_CORE_VERSION)"' $(AXE_CORE_DIR)/node_modules/axe-core/package.json; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		mkdir -p $(AXE_CORE_DIR) && npm install --no-save --no-audit --no-fund --prefix $(AXE_CORE_DIR) \
+			axe-core@$(AXE_CORE_VERSION) || echo "axe-core could not be installed: accessibility checks will be skipped"; \
+	else \
+		echo "npm not found: the accessibility checks (axe-core) will be skipped"; \
+	fi
+
+test: install axe-core
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -341,7 +341,11 @@ def test_saving_work_done_without_a_narrative_shows_the_error_at_the_narrative(f
 
     assert response.status_code == 400
     assert "needs a narrative" in " ".join(response.context["form"].errors["narrative"])
-    assert 'id="id_narrative-errors"' in response.content.decode()
+    page = response.content.decode()
+    assert 'id="id_narrative_error"' in page  # the error, at the field, named by the field:
+    assert re.search(r'<textarea [^>]*aria-describedby="[^"]*id_narrative_error"', page)
+    assert re.search(r'<textarea [^>]*aria-invalid="true"', page)
+    assert '<a href="#id_narrative">Narrative: ' in page  # the summary links to the field
     assert not NationalStatus.objects.exists()
 
 
