@@ -11,6 +11,7 @@ import datetime
 import io
 import re
 
+import openpyxl
 import pytest
 from django.core import mail
 from django.test import TestCase
@@ -211,15 +212,55 @@ def test_each_page_labels_a_provisional_action_and_only_that(
     assert (BADGE in main) == (provenance == Provenance.PROVISIONAL)
 
 
-@pytest.mark.parametrize(("what", "who", "url"), CSVS, ids=[c[0] for c in CSVS])
-def test_each_csv_ends_with_the_provenance_of_its_actions_or_focus_areas(
-    what, who, url, world, provenance, client, request
+XLSX = [
+    (
+        "statuses",
+        "reviewer",
+        lambda w: reverse("reports:statuses_xlsx") + f"?plan={w['plan'].code}",
+    ),
+    ("history", "reviewer", lambda w: reverse("reports:history_xlsx")),
+    ("evidence", "reviewer", lambda w: reverse("reports:evidence_xlsx")),
+    (
+        "status matrix",
+        "reviewer",
+        lambda w: reverse("reports:plan_matrix_xlsx", args=[w["plan"].code]),
+    ),
+    (
+        "a state's report in a round",
+        "reviewer",
+        lambda w: reverse("reports:round_report_xlsx", args=[w["round"].pk, "KH"]),
+    ),
+    ("a state's update file", "focal_point", lambda w: reverse("reports:update_file_xlsx")),
+]
+CSVS.append(("a state's update file", "focal_point", lambda w: reverse("reports:update_file_csv")))
+
+
+def csv_table(response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def xlsx_table(response):
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook.worksheets[0]
+    return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+DOWNLOADS = [(*c, csv_table) for c in CSVS] + [(*x, xlsx_table) for x in XLSX]
+
+
+@pytest.mark.parametrize(
+    ("what", "who", "url", "table"),
+    DOWNLOADS,
+    ids=[f"{d[0]} ({d[3].__name__[:-6]})" for d in DOWNLOADS],
+)
+def test_each_download_ends_with_the_provenance_of_its_actions_or_focus_areas(
+    what, who, url, table, world, provenance, client, request
 ):
     response = client_of(who, client, request).get(url(world))
 
     assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    header, *rows = list(csv.reader(io.StringIO(text)))
+    header, *rows = table(response)
     assert header[-1].lower() == "provenance"
     about_the_action = [
         row

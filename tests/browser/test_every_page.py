@@ -63,7 +63,8 @@ EXTRA_PAGES = {"reviewer": ["/reports/statuses/?per_page=1", "/reports/history/?
 def is_page(row):
     """A page a person reads: not a download, and not Django's own admin site."""
     name = row.name
-    return not (name.startswith("admin:") or "csv" in name or name.endswith("_download"))
+    downloads = ("csv", "_xlsx", "_pdf", "_download")
+    return not (name.startswith("admin:") or any(part in name for part in downloads))
 
 
 def pages_for(role, objects):
