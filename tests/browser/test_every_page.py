@@ -17,7 +17,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.conftest import service_missing
-from tests.test_url_access import GET_MATRIX, world  # noqa: F401 (world is a fixture)
+from tests.test_url_access import GET_MATRIX, PERSONAS, _build_world
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +79,14 @@ def axe_core():
     return AXE_CORE
 
 
+@pytest.fixture
+def world(settings, tmp_path, plan_2021, plan_2026, request):
+    """The URL matrix's objects, committed so that the live server sees them."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    people = {name: request.getfixturevalue(name) for name in PERSONAS}
+    return _build_world(plan_2021, plan_2026, **people)
+
+
 def checked(page, axe_core):
     """The page's broken id references and axe-core's serious and critical violations."""
     broken = [f"refers to a missing id: {ref}" for ref in page.evaluate(BROKEN_REFERENCES)]
@@ -99,7 +107,7 @@ def signed_in_context(browser, live_server, user):
 
 
 def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(
-    world,  # noqa: F811
+    world,
     live_server,
     browser,
     axe_core,
@@ -130,7 +138,7 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(
 
 
 def test_field_errors_are_announced_and_the_summary_links_to_each_field(
-    world,  # noqa: F811
+    world,
     live_server,
     browser,
     axe_core,
