@@ -15,9 +15,13 @@ see them. Anything per state or per item that a page shows must come from states
 see (`accounts.policy.visible_states` / `scope_national`); the views decide that.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db.models import (
@@ -30,6 +34,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -41,11 +46,25 @@ from django.utils import timezone
 from actions.models import ActionItem, FocusArea, NationalStatus, Plan, StatusHistory
 from countries.models import MemberState
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _ReportsOnPlan(TypedDict):
+        reports_on_plan: bool
+
+    class _ItemCount(TypedDict):
+        item_count: int
+
+    # As `states_and_areas` loads them: each state marked with whether it reports on the plan,
+    # each focus area with its number of items.
+    ReportingState = WithAnnotations[MemberState, _ReportsOnPlan]
+    CountedArea = WithAnnotations[FocusArea, _ItemCount]
+
 Status = NationalStatus.Status
 STATUS_ORDER = tuple(Status.values)
 
 
-def stale_cutoff(now=None):
+def stale_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
     """The moment before which a status's last change makes it stale."""
     now = now or timezone.now()
     return now - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
@@ -60,12 +79,12 @@ class Tally:
     cutoff.
     """
 
-    counts: dict = field(default_factory=lambda: dict.fromkeys(STATUS_ORDER, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_ORDER, 0))
     progress_total: int = 0
     never_updated: int = 0
     stale: int = 0
 
-    def __add__(self, other):
+    def __add__(self, other: Tally) -> Tally:
         return Tally(
             counts={key: self.counts[key] + other.counts[key] for key in STATUS_ORDER},
             progress_total=self.progress_total + other.progress_total,
@@ -74,37 +93,37 @@ class Tally:
         )
 
     @property
-    def total(self):
+    def total(self) -> int:
         return sum(self.counts.values())
 
     @property
-    def not_applicable(self):
+    def not_applicable(self) -> int:
         return self.counts[Status.NOT_APPLICABLE]
 
     @property
-    def applicable(self):
+    def applicable(self) -> int:
         return self.total - self.not_applicable
 
     @property
-    def completed(self):
+    def completed(self) -> int:
         return self.counts[Status.COMPLETED]
 
     @property
-    def completed_share(self):
+    def completed_share(self) -> float | None:
         """Per cent of applicable pairs that are completed (float), or None without any."""
         return 100 * self.completed / self.applicable if self.applicable else None
 
     @property
-    def average_progress(self):
+    def average_progress(self) -> float | None:
         """Mean progress in per cent over applicable pairs (float), or None without any."""
         return self.progress_total / self.applicable if self.applicable else None
 
-    def by_status(self):
+    def by_status(self) -> list[tuple[str, str, int]]:
         """[(status value, label, count), ...] in the vocabulary's order."""
         return [(value, Status(value).label, self.counts[value]) for value in STATUS_ORDER]
 
 
-def _sum(tallies):
+def _sum(tallies: Iterable[Tally]) -> Tally:
     return reduce(Tally.__add__, tallies, Tally())
 
 
@@ -112,16 +131,17 @@ def _sum(tallies):
 class PlanFigures:
     """A plan's figures per member state and focus area, from `plan_figures`."""
 
-    plan: object
-    focus_areas: list  # FocusArea rows of the plan, each with `item_count`
-    states: list  # MemberState rows, each with `reports_on_plan`
-    cells: dict  # (state id, focus area id) -> Tally, for reporting states only
+    plan: Plan
+    focus_areas: list[CountedArea]  # FocusArea rows of the plan, each with `item_count`
+    states: list[ReportingState]  # MemberState rows, each with `reports_on_plan`
+    cells: dict[tuple[int, int], Tally]  # (state id, focus area id) -> Tally, reporting states
 
     accepted: bool = False  # figures from accepted submissions (`accepted_plan_figures`)
-    submissions: dict = field(default_factory=dict)  # then: state id -> its submission
+    # then: state id -> its submission (a reviews.Submission: a higher layer, so not named)
+    submissions: dict[int, Any] = field(default_factory=dict)
 
     @property
-    def reporting_states(self):
+    def reporting_states(self) -> list[ReportingState]:
         """States with figures: those reporting on the plan (and, for accepted figures, with
         an accepted report)."""
         return [
@@ -130,35 +150,37 @@ class PlanFigures:
             if state.reports_on_plan and (not self.accepted or state.pk in self.submissions)
         ]
 
-    def cell(self, state, focus_area):
+    def cell(self, state: MemberState, focus_area: FocusArea) -> Tally | None:
         """The Tally of one state in one focus area, or None if the state does not report."""
         return self.cells.get((state.pk, focus_area.pk))
 
-    def state_total(self, state):
+    def state_total(self, state: MemberState) -> Tally | None:
         """All of one state's pairs, or None if the state does not report."""
         if not any(reporting.pk == state.pk for reporting in self.reporting_states):
             return None
         return _sum(self.cells[state.pk, area.pk] for area in self.focus_areas)
 
-    def area_total(self, focus_area):
+    def area_total(self, focus_area: FocusArea) -> Tally:
         """All reporting states' pairs in one focus area."""
         return _sum(self.cells[state.pk, focus_area.pk] for state in self.reporting_states)
 
     @property
-    def overall(self):
+    def overall(self) -> Tally:
         """Every reporting state's pairs of the plan."""
         return _sum(self.cells.values())
 
-    def by_focus_area(self):
+    def by_focus_area(self) -> list[tuple[CountedArea, Tally]]:
         """[(focus area, Tally), ...] in focus-area order."""
         return [(area, self.area_total(area)) for area in self.focus_areas]
 
-    def by_state(self):
+    def by_state(self) -> list[tuple[ReportingState, Tally | None]]:
         """[(member state, Tally or None when it does not report), ...] by state name."""
         return [(state, self.state_total(state)) for state in self.states]
 
 
-def states_and_areas(plan, member_state):
+def states_and_areas(
+    plan: Plan, member_state: MemberState | None
+) -> tuple[list[ReportingState], list[CountedArea]]:
     """The states a plan's figures are laid out by (only `member_state` when given), by name,
     and its focus areas with their item counts, by number: two queries."""
     states = MemberState.objects.with_reporting_in(plan).order_by("name")
@@ -172,7 +194,12 @@ def states_and_areas(plan, member_state):
     return list(states), list(focus_areas)
 
 
-def plan_figures(plan, member_state=None, *, now=None):
+def plan_figures(
+    plan: Plan,
+    member_state: MemberState | None = None,
+    *,
+    now: datetime.datetime | None = None,
+) -> PlanFigures:
     """Figures per member state × focus area × status for `plan`, in three queries.
 
     With `member_state`, only that state's figures (its `overall` is the state's own).
@@ -220,7 +247,14 @@ class MonthActivity:
     completions: int  # of which set the status to completed
 
 
-def monthly_activity(plan, member_state=None, *, months=12, now=None, focus_area=None):
+def monthly_activity(
+    plan: Plan,
+    member_state: MemberState | None = None,
+    *,
+    months: int = 12,
+    now: datetime.datetime | None = None,
+    focus_area: FocusArea | None = None,
+) -> list[MonthActivity]:
     """Status changes per month on `plan` (in `focus_area` when given) over the last `months`
     months, zeros included.
 
@@ -254,12 +288,14 @@ def monthly_activity(plan, member_state=None, *, months=12, now=None, focus_area
     return result
 
 
-def _add_months(day, count):
+def _add_months(day: datetime.date, count: int) -> datetime.date:
     index = day.year * 12 + day.month - 1 + count
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
-def item_across_states(action_item, states):
+def item_across_states(
+    action_item: ActionItem, states: QuerySet[MemberState]
+) -> QuerySet[MemberState]:
     """Each of `states` with its status of `action_item`, in one query.
 
     `states` is a MemberState queryset (already scoped by the caller). Each row gets
@@ -267,7 +303,7 @@ def item_across_states(action_item, states):
     `updated_at`, `status_id`; a state that never updated the item reads as not started, 0 %.
     """
     row = "item_status"
-    text = {"output_field": CharField()}
+    text: dict[str, Any] = {"output_field": CharField()}
     return states.annotate(
         item_status=FilteredRelation(
             "national_statuses", condition=Q(national_statuses__action_item=action_item)
@@ -287,7 +323,7 @@ def item_across_states(action_item, states):
     ).order_by("name")
 
 
-def item_tally(action_item, *, now=None):
+def item_tally(action_item: ActionItem, *, now: datetime.datetime | None = None) -> Tally:
     """A regional Tally of `action_item` over every state that reports on its plan (one query)."""
     plan = action_item.plan
     row = "item_status"
@@ -321,14 +357,14 @@ def item_tally(action_item, *, now=None):
 STATUS_ROW_FIELDS = ("narrative", "challenges", "next_steps", "responsible_agency")
 
 
-def state_status_rows(plan, member_state):
+def state_status_rows(plan: Plan, member_state: MemberState) -> QuerySet[ActionItem]:
     """Every item of `plan` as `member_state` reports it, never-updated ones as not started.
 
     Rows are ActionItem objects annotated by `ActionItem.with_national_status` plus the
     state's `state_id`, `state_code`, `state_name`, the `plan_code`, `focus_area_number` and
     `focus_area_title`, and the status's text fields (empty when never updated). Unordered.
     """
-    text = {"output_field": CharField()}
+    text: dict[str, Any] = {"output_field": CharField()}
     rows = ActionItem.objects.filter(plan=plan).with_national_status(member_state)
     return rows.annotate(
         state_id=Value(member_state.pk, output_field=IntegerField()),
@@ -344,7 +380,12 @@ def state_status_rows(plan, member_state):
     ).order_by()
 
 
-def status_pairs(plan, member_states, *, refine=None):
+def status_pairs(
+    plan: Plan,
+    member_states: Iterable[MemberState],
+    *,
+    refine: Callable[[QuerySet[ActionItem]], QuerySet[ActionItem]] | None = None,
+) -> QuerySet[ActionItem]:
     """The (state, item) rows of `plan` for each of `member_states`, as one queryset.
 
     One SQL query (UNION ALL of `state_status_rows` per state) that can be counted, ordered by
@@ -361,13 +402,13 @@ def status_pairs(plan, member_states, *, refine=None):
     return parts[0].union(*parts[1:], all=True)
 
 
-def _no_status_rows(plan):
+def _no_status_rows(plan: Plan) -> QuerySet[ActionItem]:
     """An empty queryset with the same names as `state_status_rows`, to order and count."""
     placeholder = MemberState(pk=0, code="", name="")
     return state_status_rows(plan, placeholder).none()
 
 
-def member_states_with_first_plan():
+def member_states_with_first_plan() -> QuerySet[MemberState]:
     """Member states, each with the first plan it reports on and whether it missed earlier ones."""
     # A state reports on a plan that ends in or after the year it reports from.
     reported = Plan.objects.filter(end_year__gte=ExtractYear(OuterRef("reports_from")))
