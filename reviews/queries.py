@@ -440,8 +440,9 @@ def accepted_plan_figures(
         for area in focus_areas
     }
     for row in grouped:
-        key = (row["submission__report__member_state_id"], area_ids.get(row["focus_area_number"]))
-        tally = cells.get(key)
+        area_id = area_ids.get(row["focus_area_number"])
+        state_id = row["submission__report__member_state_id"]
+        tally = None if area_id is None else cells.get((state_id, area_id))
         if tally is None:  # an item of a focus area since renumbered: not in today's matrix
             continue
         tally.counts[row["status"]] += row["pairs"]
