@@ -6,6 +6,7 @@ import logging
 import math
 import secrets
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,12 +16,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from countries.models import MemberState
 from outbox.mail import enqueue_email
 from outbox.services import enqueue
 
@@ -41,12 +44,12 @@ PASSWORD_RESET_JOB = "accounts.tasks.send_password_reset"
 class InvitationUnavailable(Exception):
     """The link was used, revoked or has expired (or, with no status, was just claimed)."""
 
-    def __init__(self, status=None):
+    def __init__(self, status: str | None = None) -> None:
         super().__init__(status)
         self.status = status
 
 
-def absolute_url(path):
+def absolute_url(path: str) -> str:
     """A link for an e-mail, which is sent outside any request: SITE_URL + path."""
     return settings.SITE_URL.rstrip("/") + path
 
@@ -55,7 +58,9 @@ def absolute_url(path):
 
 
 @transaction.atomic
-def invitation_create(*, invited_by, email, role, member_state=None):
+def invitation_create(
+    *, invited_by: User, email: str, role: str, member_state: MemberState | None = None
+) -> Invitation:
     """Invite `email` to join with `role`; the e-mail with the link leaves after commit."""
     if role not in invitable_roles(invited_by):
         if not may_invite(invited_by):
@@ -116,7 +121,7 @@ def invitation_create(*, invited_by, email, role, member_state=None):
     return invitation
 
 
-def invitation_email(*, invitation, token):
+def invitation_email(*, invitation: Invitation, token: str) -> None:
     """Queue the e-mail with the link, in the invitation's transaction. The token is kept only
     in the recipient's mailbox: the outbox clears the e-mail's text once it is sent."""
     zone = invitation.member_state.time_zone if invitation.member_state else "UTC"
@@ -136,7 +141,7 @@ def invitation_email(*, invitation, token):
     )
 
 
-def invitation_existing_email(*, user, invited_by, now):
+def invitation_existing_email(*, user: User, invited_by: User, now: datetime.datetime) -> None:
     """Tell the owner of an account that someone tried to invite them (at most once a day)."""
     body = render_to_string(
         "emails/accounts/invitation_existing.txt",
@@ -154,14 +159,14 @@ def invitation_existing_email(*, user, invited_by, now):
     )
 
 
-def password_reset_queue(*, email):
+def password_reset_queue(*, email: str) -> None:
     """Queue the job that e-mails reset links to `email`'s account, if it has one. The request
     does the same for every address, so its answer takes as long whether or not the address
     has an account; the job looks the account up."""
     enqueue(PASSWORD_RESET_JOB, email=email)
 
 
-def password_reset_send(*, email):
+def password_reset_send(*, email: str) -> None:
     """E-mail a reset link to each active account with a usable password at `email` (none
     for an unknown address), linking to SITE_URL."""
     for user in PasswordResetForm().get_users(email):
@@ -183,7 +188,9 @@ def password_reset_send(*, email):
         )
 
 
-def password_reset_email(*, user, token, subject, text, html=""):
+def password_reset_email(
+    *, user: User, token: str, subject: str, text: str, html: str = ""
+) -> None:
     """Queue a password reset e-mail; the same link asked for twice is sent once."""
     digest = hashlib.sha256(token.encode()).hexdigest()[:16]
     enqueue_email(
@@ -195,13 +202,13 @@ def password_reset_email(*, user, token, subject, text, html=""):
     )
 
 
-def invitation_revoke(*, invitation):
+def invitation_revoke(*, invitation: Invitation) -> bool:
     """Close a pending invitation so its link stops working; False if it was no longer open."""
     changed = Invitation.objects.usable().filter(pk=invitation.pk).update(revoked_at=timezone.now())
     return changed == 1
 
 
-def invitation_for_token(token):
+def invitation_for_token(token: str) -> Invitation | None:
     """The invitation a link points to, or None; raises InvitationUnavailable if it is spent."""
     invitation = (
         Invitation.objects.with_status().select_related("member_state").with_token(token).first()
@@ -214,7 +221,7 @@ def invitation_for_token(token):
 
 
 @transaction.atomic
-def invitation_accept(*, token, password, name):
+def invitation_accept(*, token: str, password: str, name: str) -> User:
     """Claim the invitation (once) and create its user; raises InvitationUnavailable."""
     now = timezone.now()
     claimed = Invitation.objects.usable().with_token(token).update(accepted_at=now)
@@ -246,21 +253,31 @@ class LoginResult:
     wait: datetime.timedelta | None = None
 
     @property
-    def wait_minutes(self):
+    def wait_minutes(self) -> int:
+        """The wait in whole minutes, at least 1; only for a refused attempt."""
+        if self.wait is None:
+            raise ValueError("The attempt was not refused: there is no wait.")
         return max(1, math.ceil(self.wait.total_seconds() / 60))
 
 
-def _failure_window():
+def _failure_window() -> datetime.timedelta:
     return datetime.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
 
 
-def _wait_after(times, limit, window, now):
+def _wait_after(
+    times: Sequence[datetime.datetime],
+    limit: int,
+    window: datetime.timedelta,
+    now: datetime.datetime,
+) -> datetime.timedelta | None:
     """`times` newest first: while `limit` of them fall inside `window`, until the oldest of
     those leaves it; None when fewer."""
     return times[limit - 1] + window - now if len(times) >= limit else None
 
 
-def login_wait(*, email, ip, now=None):
+def login_wait(
+    *, email: str, ip: str | None, now: datetime.datetime | None = None
+) -> datetime.timedelta | None:
     """How long logins for `email` from `ip` are refused, or None if they are allowed.
 
     Failures are wrong passwords and wrong two-factor codes inside the window. Three limits,
@@ -284,7 +301,8 @@ def login_wait(*, email, ip, now=None):
         at__gt=since,
         outcome__in=[*LoginAttempt.FAILURES, *LoginAttempt.FRESH_STARTS],
     ).order_by("-at")
-    failures = []  # (address, time), newest first, since the account's last fresh start
+    # (address, time), newest first, since the account's last fresh start
+    failures: list[tuple[str | None, datetime.datetime]] = []
     for outcome, address, at in recent.values_list("outcome", "ip", "at")[
         : max(pair_limit, account_limit)
     ]:
@@ -309,15 +327,23 @@ def login_wait(*, email, ip, now=None):
             .values_list("at", flat=True)[:ip_limit]
         )
         waits.append(_wait_after(ip_failures, ip_limit, window, now))
-    waits = [wait for wait in waits if wait]
-    return max(waits) if waits else None
+    refused = [wait for wait in waits if wait]
+    return max(refused) if refused else None
 
 
 # Requests that send e-mail: password reset links and invitations, limited per hour.
 REQUEST_LIMIT_WINDOW = datetime.timedelta(hours=1)
 
 
-def request_wait(*, outcome, email, ip, limit, ip_limit, now=None):
+def request_wait(
+    *,
+    outcome: str,
+    email: str,
+    ip: str | None,
+    limit: int,
+    ip_limit: int,
+    now: datetime.datetime | None = None,
+) -> datetime.timedelta | None:
     """How long more requests of kind `outcome` for `email` or from `ip` are refused, or None:
     `limit` per address (or account) and `ip_limit` per client address within the hour."""
     now = now or timezone.now()
@@ -327,11 +353,13 @@ def request_wait(*, outcome, email, ip, limit, ip_limit, now=None):
     if ip:
         from_ip = asked.filter(ip=ip).order_by("-at").values_list("at", flat=True)[:ip_limit]
         waits.append(_wait_after(list(from_ip), ip_limit, REQUEST_LIMIT_WINDOW, now))
-    waits = [wait for wait in waits if wait]
-    return max(waits) if waits else None
+    refused = [wait for wait in waits if wait]
+    return max(refused) if refused else None
 
 
-def _request_attempt(*, outcome, email, ip, limit, ip_limit, what):
+def _request_attempt(
+    *, outcome: str, email: str, ip: str | None, limit: int, ip_limit: int, what: str
+) -> LoginResult:
     wait = request_wait(outcome=outcome, email=email, ip=ip, limit=limit, ip_limit=ip_limit)
     if wait:
         security_log.warning(
@@ -342,7 +370,7 @@ def _request_attempt(*, outcome, email, ip, limit, ip_limit, what):
     return LoginResult()
 
 
-def password_reset_request(*, email, ip):
+def password_reset_request(*, email: str, ip: str | None) -> LoginResult:
     """Check and record a request for a reset link to `email`, whether or not it has an
     account: the limits, and so the answers, are the same for both."""
     return _request_attempt(
@@ -355,7 +383,7 @@ def password_reset_request(*, email, ip):
     )
 
 
-def invitation_request(*, inviter, ip):
+def invitation_request(*, inviter: User, ip: str | None) -> LoginResult:
     """Check and record an invitation asked for by `inviter` (so also every probe of which
     addresses have accounts)."""
     return _request_attempt(
@@ -368,13 +396,15 @@ def invitation_request(*, inviter, ip):
     )
 
 
-def login_lock_clear(*, user, ip):
+def login_lock_clear(*, user: User, ip: str | None) -> None:
     """A password reset proved the account's owner: start the account's failure count afresh."""
     LoginAttempt.objects.create(email=user.email, ip=ip, outcome=LoginAttempt.Outcome.RESET)
     security_log.info("password reset email=%r ip=%s", user.email, ip)
 
 
-def login_attempt(*, request, email, password, ip):
+def login_attempt(
+    *, request: HttpRequest, email: str, password: str, ip: str | None
+) -> LoginResult:
     """Check the throttle, authenticate, and record and log the outcome.
 
     A user with two-factor login is not logged in yet: the code comes next
@@ -399,7 +429,7 @@ def login_attempt(*, request, email, password, ip):
     return LoginResult(user=user)
 
 
-def password_attempt(*, user, password, ip):
+def password_attempt(*, user: User, password: str, ip: str | None) -> LoginResult:
     """Check the login throttle, then the password a signed-in user is asked again before a
     change to their account: a wrong one counts like a wrong password at login, so that a
     session left open is no way to guess it."""
@@ -420,7 +450,7 @@ def password_attempt(*, user, password, ip):
     return LoginResult(user=user)
 
 
-def login_attempts_prune(*, now=None):
+def login_attempts_prune(*, now: datetime.datetime | None = None) -> int:
     """Delete attempts older than the retention period; returns how many went."""
     now = now or timezone.now()
     keep = max(datetime.timedelta(days=settings.LOGIN_ATTEMPT_RETENTION_DAYS), _failure_window())
