@@ -12,14 +12,18 @@ notifications to run once the transaction commits.
 
 import datetime
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.policy import may_comment, may_manage_rounds, may_review, may_submit
-from actions.models import ActionItem, Evidence, NationalStatus, StatusHistory
+from actions.models import ActionItem, Evidence, NationalStatus, Plan, StatusHistory
 from core.validators import COMMENT_MAX_LENGTH, validate_storable_text
+from countries.models import MemberState
 from outbox.services import enqueue
 
 from . import tasks
@@ -45,7 +49,7 @@ class TransitionRefused(Exception):
 # --- Text ----------------------------------------------------------------------------------------
 
 
-def clean_text(value, *, label, required):
+def clean_text(value: object, *, label: str, required: bool) -> str:
     """Free text as stored: trimmed, at most MAX_TEXT_LENGTH characters, no control characters
     other than line breaks and tabs, no broken characters (lone surrogates)."""
     if value is not None and not isinstance(value, str):
@@ -70,7 +74,14 @@ def clean_text(value, *, label, required):
 
 @transaction.atomic
 def round_create(
-    *, user, plan, name, opens_on, due_on, closes_on, **blocking: bool
+    *,
+    user: User,
+    plan: Plan,
+    name: str,
+    opens_on: datetime.date | str,
+    due_on: datetime.date | str,
+    closes_on: datetime.date | str,
+    **blocking: bool,
 ) -> ReportingRound:
     """A new reporting round of `plan`, created by the secretariat.
 
@@ -102,7 +113,7 @@ def round_create(
     return reporting_round
 
 
-def report_for(*, reporting_round, member_state) -> CountryReport:
+def report_for(*, reporting_round: ReportingRound, member_state: MemberState) -> CountryReport:
     """The state's report in the round, started (as a draft) the first time it is needed."""
     if not member_state.reports_in(reporting_round.plan):
         raise ValidationError(f"{member_state} does not report on {reporting_round.plan}.")
@@ -115,7 +126,7 @@ def report_for(*, reporting_round, member_state) -> CountryReport:
 # --- A report's moves ----------------------------------------------------------------------------
 
 
-def _locked(report) -> CountryReport:
+def _locked(report: CountryReport) -> CountryReport:
     return (
         CountryReport.objects.select_for_update(of=("self",))
         .select_related("round__plan", "member_state")
@@ -123,7 +134,16 @@ def _locked(report) -> CountryReport:
     )
 
 
-def _move(report, *, user, from_states, to_state, reason="", submission=None, **fields):
+def _move(
+    report: CountryReport,
+    *,
+    user: User,
+    from_states: tuple[str, ...],
+    to_state: str,
+    reason: str = "",
+    submission: Submission | None = None,
+    **fields: Any,
+) -> ReportTransition:
     """Move the locked `report` to `to_state` if it is still in one of `from_states`."""
     now = timezone.now()
     # Claim: of two moves racing from the same state, only one changes the row.
@@ -148,7 +168,7 @@ def _move(report, *, user, from_states, to_state, reason="", submission=None, **
     return transition
 
 
-def _refuse_unless(report, *states):
+def _refuse_unless(report: CountryReport, *states: str) -> None:
     if report.state not in states:
         raise TransitionRefused(
             f"This report is {report.get_state_display().lower()}: that is not possible now."
@@ -160,7 +180,13 @@ class SubmissionBlocked(TransitionRefused):
 
 
 @transaction.atomic
-def report_submit(*, user, report, cover_note="", confirmed=None) -> Submission:
+def report_submit(
+    *,
+    user: User,
+    report: CountryReport,
+    cover_note: str = "",
+    confirmed: Mapping[str, int] | None = None,
+) -> Submission:
     """The coordinator submits a draft or returned report; what is submitted is frozen.
 
     The submission check runs again here: a gap the round blocks on refuses the submission,
@@ -211,7 +237,7 @@ def report_submit(*, user, report, cover_note="", confirmed=None) -> Submission:
     return submission
 
 
-def _snapshot(submission, report):
+def _snapshot(submission: Submission, report: CountryReport) -> list[SubmissionItem]:
     """One frozen row per action item of the plan, as the state's status stands: 2 queries."""
     state, plan = report.member_state, report.round.plan
     row = "state_status"  # the state's own row, joined by with_national_status
@@ -236,7 +262,7 @@ def _snapshot(submission, report):
             f"{row}__responsible_agency",
         )
     )
-    evidence = {}
+    evidence: dict[int, list[dict[str, Any]]] = {}
     current = Evidence.objects.filter(
         national_status__member_state=state,
         national_status__action_item__plan=plan,
@@ -245,7 +271,7 @@ def _snapshot(submission, report):
     for entry in current.values(
         "national_status__action_item", "title", "kind", "url", "original_name", "review"
     ):
-        evidence.setdefault(entry.pop("national_status__action_item"), []).append(
+        evidence.setdefault(entry["national_status__action_item"], []).append(
             {
                 "title": entry["title"],
                 "kind": entry["kind"],
@@ -278,7 +304,7 @@ def _snapshot(submission, report):
 
 
 @transaction.atomic
-def report_return(*, user, report, comment) -> ReportTransition:
+def report_return(*, user: User, report: CountryReport, comment: str) -> ReportTransition:
     """A reviewer sends a submitted report back to the state, saying why."""
     if not may_review(user):
         raise PermissionDenied("Only reviewers and the secretariat return reports.")
@@ -300,13 +326,13 @@ def report_return(*, user, report, comment) -> ReportTransition:
 
 
 @transaction.atomic
-def report_accept(*, user, report) -> ReportTransition:
+def report_accept(*, user: User, report: CountryReport) -> ReportTransition:
     """A reviewer accepts the latest submission: it is locked, and observers may see it."""
     if not may_review(user):
         raise PermissionDenied("Only reviewers and the secretariat accept reports.")
     report = _locked(report)
     _refuse_unless(report, State.SUBMITTED)
-    latest = report.submissions.order_by("-number").first()
+    latest = report.submissions.latest("number")  # a submitted report has one
     now = timezone.now()
     if Submission.objects.filter(pk=latest.pk).mark_accepted(now) != 1:
         raise TransitionRefused("This submission has already been accepted.")
@@ -321,7 +347,7 @@ def report_accept(*, user, report) -> ReportTransition:
 
 
 @transaction.atomic
-def report_reopen(*, user, report, reason) -> ReportTransition:
+def report_reopen(*, user: User, report: CountryReport, reason: str) -> ReportTransition:
     """A reviewer reopens an accepted report (back to returned), giving a reason.
 
     The accepted submission stays as it was (with its acceptance time), but is no longer the
@@ -347,7 +373,9 @@ def report_reopen(*, user, report, reason) -> ReportTransition:
 
 
 @transaction.atomic
-def comment_add(*, user, report, body, action_item=None) -> Comment:
+def comment_add(
+    *, user: User, report: CountryReport, body: str, action_item: ActionItem | None = None
+) -> Comment:
     """Add to the thread on `report` (or on one of its items).
 
     Reviewers and the secretariat start and continue threads; the state's focal points and
@@ -367,7 +395,7 @@ def comment_add(*, user, report, body, action_item=None) -> Comment:
     return comment
 
 
-def _save_comment(comment):
+def _save_comment(comment: Comment) -> Comment:
     comment.full_clean(exclude=["report", "action_item", "author"])
     comment.save()
     return comment
@@ -378,13 +406,13 @@ def _save_comment(comment):
 REVIEW_DECISIONS = (Evidence.Review.ACCEPTED, Evidence.Review.NEEDS_MORE)
 
 
-def _review_text(review, comment):
+def _review_text(review: str, comment: str) -> str:
     label = Evidence.Review(review).label
     return f"{label}: {comment}" if comment else label
 
 
 @transaction.atomic
-def evidence_review(*, user, evidence_id, decision, comment="") -> Evidence:
+def evidence_review(*, user: User, evidence_id: int, decision: str, comment: str = "") -> Evidence:
     """A reviewer marks evidence accepted or "needs more"; the status's history records it.
 
     "Needs more" needs a comment saying what is missing; it flags the item in the state's
