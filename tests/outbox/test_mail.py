@@ -1,8 +1,11 @@
 """The one e-mail sender: one outbox job per recipient and event, each e-mail sent once."""
 
+import ast
+from pathlib import Path
 from smtplib import SMTPRecipientsRefused
 from unittest import mock
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from outbox.mail import enqueue_email
@@ -63,3 +66,29 @@ def test_an_address_that_keeps_failing_ends_as_a_dead_letter_alone(
     assert (bad.state, bad.runs) == (OutboxMessage.State.DEAD, 3)
     assert "No such user" in bad.last_error
     assert bad.kwargs["text"] == "A link"  # kept for the admin's "Retry"
+
+
+SENDERS = {
+    "send_mail",
+    "send_mass_mail",
+    "mail_admins",
+    "mail_managers",
+    "EmailMessage",
+    "EmailMultiAlternatives",
+}
+
+
+def test_no_code_but_the_outbox_sender_sends_e_mail():
+    root = Path(settings.BASE_DIR)
+    senders = []
+    for path in root.glob("*/**/*.py"):
+        relative = path.relative_to(root)
+        if relative.parts[0] in {".venv", "tests", "bench", "var", "node_modules"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(relative))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in SENDERS:
+                    senders.append(f"{relative} {name}")
+
+    assert senders == ["outbox/mail.py EmailMultiAlternatives"]
