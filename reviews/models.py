@@ -391,3 +391,49 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment by {self.author} on {self.report}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def for_list(self, user):
+        """A person's notifications, newest first."""
+        return self.filter(recipient=user).order_by("-created_at", "-id")
+
+
+class Notification(models.Model):
+    """An in-app copy of one e-mail about a report: the same event, to the same person.
+
+    Created where the e-mail is queued, in the same transaction, so nobody depends on e-mail
+    alone; at most one per (event, recipient), however often the job runs.
+    """
+
+    event = models.CharField(max_length=60, help_text='e.g. "transition:12" or "comment:7".')
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(max_length=300)
+    # A path on this site (the report, at the comment or at what the reviewer asked).
+    link = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient"], name="notification_once_per_recipient"
+            ),
+        ]
+        indexes = [
+            # The header's unread count and the list: a person's notifications, newest first.
+            models.Index(
+                fields=["recipient", "read_at", "created_at"], name="notification_inbox_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.recipient_id}"

@@ -7,6 +7,7 @@ again queues nothing twice, and one bad address does not stop the others.
 
 import zoneinfo
 
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,7 +18,7 @@ from accounts.policy import is_state_user, reviewers, state_users, users_who_see
 from accounts.services import absolute_url
 from outbox.mail import enqueue_email
 
-from .models import Comment, CountryReport, ReportTransition
+from .models import Comment, CountryReport, Notification, ReportTransition
 
 State = CountryReport.State
 
@@ -67,13 +68,15 @@ def queue_transition_emails(transition_id):
     if transition.to_state not in SUBJECTS:
         return 0
     subject = SUBJECTS[transition.to_state].format(state=report.member_state, round=report.round)
-    context = {"transition": transition, "report": report, "link": report_link(report)}
+    path = report_path(report, anchor=ASKED_ANCHOR if transition.to_state == State.RETURNED else "")
+    context = {"transition": transition, "report": report, "link": absolute_url(path)}
     return _queue(
         f"transition:{transition.pk}",
         transition_recipients(transition),
         subject,
         "emails/reviews/transition",
         context,
+        path=path,
         zone=report.member_state.time_zone,
     )
 
@@ -87,26 +90,46 @@ def queue_comment_emails(comment_id):
     report = comment.report
     about = f"action {comment.action_item.code}" if comment.action_item else "the report"
     subject = f"New comment on {about} of {report.member_state}, {report.round.name}"
-    context = {"comment": comment, "report": report, "link": report_link(report, comment)}
+    path = report_path(report, anchor=f"comment-{comment.pk}")
+    context = {"comment": comment, "report": report, "link": absolute_url(path)}
     return _queue(
         f"comment:{comment.pk}",
         comment_recipients(comment),
         subject,
         "emails/reviews/comment",
         context,
+        path=path,
         zone=report.member_state.time_zone,
     )
 
 
-def report_link(report, comment=None):
+# Where a returned report opens: what the reviewer asked (templates/reviews/countryreport_detail).
+ASKED_ANCHOR = "asked"
+
+
+def report_path(report, *, anchor=""):
     path = reverse("reviews:report_detail", args=[report.round_id, report.member_state.code])
-    if comment is not None:
-        path += f"#comment-{comment.pk}"
-    return absolute_url(path)
+    return f"{path}#{anchor}" if anchor else path
 
 
-def _queue(event, recipients, subject, template, context, *, zone):
+@transaction.atomic
+def _queue(event, recipients, subject, template, context, *, path, zone):
+    """Queue each recipient's e-mail and write their in-app notification of the same event,
+    in one transaction: both or neither."""
     queued = 0
+    recipients = list(recipients)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                event=event,
+                recipient=recipient,
+                subject=subject,
+                link=path,
+            )
+            for recipient in recipients
+        ],
+        ignore_conflicts=True,  # the job ran before: each person has theirs already
+    )
     with timezone.override(zoneinfo.ZoneInfo(zone)):
         for recipient in recipients:
             context = {**context, "recipient": recipient}

@@ -88,6 +88,8 @@ def report_page_context(request, *, reporting_round, state, report, bound):
             plan=reporting_round.plan, items=list(plan_items.only("pk", "code", "title"))
         )
     comment_counts = {t.item.pk: len(t.comments) for t in threads if t.item}
+    returns = [t for t in transitions if t.to_state == State.RETURNED]
+    asked = returns[-1] if returns and report_state == State.RETURNED else None
     return {
         "round": reporting_round,
         "state": state,
@@ -109,6 +111,8 @@ def report_page_context(request, *, reporting_round, state, report, bound):
         "can_submit": can_submit and round_open,
         "submit_closed": can_submit and not round_open,
         "shown_counts": shown_counts,
+        "asked": asked,
+        "item_threads": [t for t in threads if t.item],
         "can_decide": reviewer and report_state == State.SUBMITTED,
         "return_form": bound.get("return") or ReturnForm(),
         "accept_form": bound.get("accept") or AcceptForm(),

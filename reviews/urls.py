@@ -20,5 +20,8 @@ urlpatterns = [
     path(f"{report}accept/", views.report_accept, name="report_accept"),
     path(f"{report}reopen/", views.report_reopen, name="report_reopen"),
     path(f"{report}comments/", views.comment_add, name="comment_add"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("evidence/<int:pk>/review/", views.evidence_review, name="evidence_review"),
 ]

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
@@ -27,7 +29,7 @@ from .forms import (
     ReturnForm,
     SubmitForm,
 )
-from .models import CountryReport, ReportingRound
+from .models import CountryReport, Notification, ReportingRound
 from .pages import check_page_context, compliance_context, report_page_context
 
 
@@ -246,7 +248,12 @@ def my_report(request):
     if reporting_round is None or not state.reports_in(plan):
         messages.info(request, "No reporting round is open now.")
         return redirect("reviews:round_list")
-    return redirect(_report_url(reporting_round, state))
+    url = _report_url(reporting_round, state)
+    returned = CountryReport.objects.filter(
+        round=reporting_round, member_state=state, state=CountryReport.State.RETURNED
+    )
+    # A returned report opens at what the reviewer asked.
+    return redirect(f"{url}#asked" if returned.exists() else url)
 
 
 # --- Compliance ----------------------------------------------------------------------------------
@@ -299,3 +306,43 @@ def evidence_review(request, pk):
     return render(
         request, "reviews/evidence_review_form.html", context, status=400 if form.is_bound else 200
     )
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+NOTIFICATIONS_SHOWN = 50
+
+
+@login_required
+@require_safe
+def notification_list(request):
+    """The signed-in person's notifications, newest first (the latest 50)."""
+    mine = Notification.objects.for_list(request.user)
+    notifications = list(mine[: NOTIFICATIONS_SHOWN + 1])
+    context = {
+        "notifications": notifications[:NOTIFICATIONS_SHOWN],
+        "more": len(notifications) > NOTIFICATIONS_SHOWN,
+        "shown": NOTIFICATIONS_SHOWN,
+    }
+    return render(request, "reviews/notification_list.html", context)
+
+
+@login_required
+@require_POST
+def notification_open(request, pk):
+    """Mark one of the person's notifications read and go where it points."""
+    notification = get_object_or_404(Notification.objects.filter(recipient=request.user), pk=pk)
+    Notification.objects.filter(pk=notification.pk).unread().update(read_at=timezone.now())
+    if not url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
+        return redirect("reviews:notification_list")
+    return redirect(notification.link)
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    marked = (
+        Notification.objects.filter(recipient=request.user).unread().update(read_at=timezone.now())
+    )
+    messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked read.")
+    return redirect("reviews:notification_list")

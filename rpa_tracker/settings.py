@@ -163,6 +163,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rpa_tracker.context_processors.site",
                 "accounts.context_processors.access",
+                "rpa_tracker.context_processors.notifications",
             ],
         },
     },

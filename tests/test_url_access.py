@@ -191,6 +191,9 @@ GET_MATRIX = rows([
     ("reviews:report_accept",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
     ("reviews:report_reopen",            (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
     ("reviews:comment_add",              (W.round, "KH"), LOGIN, 405,   405,   405,   405,   405),
+    ("reviews:notification_list",        (),              LOGIN, 200,   200,   200,   200,   200),
+    ("reviews:notification_read_all",    (),              LOGIN, 405,   405,   405,   405,   405),
+    ("reviews:notification_open",        (999999,),       LOGIN, 405,   405,   405,   405,   405),
     ("reviews:evidence_review",          (W.kh_file,),    LOGIN, 403,   403,   200,   200,   403),
     ("reviews:evidence_review",          (W.my_file,),    LOGIN, 403,   403,   200,   200,   403),
     # Region summaries for every signed-in user; a state's for the state, reviewers, secretariat.

@@ -388,9 +388,9 @@ def test_invitations_page_queries_do_not_grow(
         )
     client.force_login(secretariat)
 
-    # session, user, count of invitations, member states for the form's choice, one page of
-    # invitations with their states and inviters
-    with django_assert_num_queries(5):
+    # session, user, the header's unread count, count of invitations, member states for the
+    # form's choice, one page of invitations with their states and inviters
+    with django_assert_num_queries(6):
         response = client.get(INVITATIONS_URL)
 
     assert response.content.decode().count("@example.org</th>") == min(count, 25)

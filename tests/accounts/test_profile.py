@@ -100,6 +100,6 @@ def test_anonymous_is_sent_to_log_in(client, db):
 def test_profile_page_queries(client, focal_point, django_assert_num_queries):
     client.force_login(focal_point)
 
-    # session, user, the user's member state
-    with django_assert_num_queries(3):
+    # session, user, the user's member state, the header's unread count
+    with django_assert_num_queries(4):
         assert client.get(PROFILE_URL).status_code == 200

@@ -542,8 +542,8 @@ def test_a_session_that_skipped_the_code_is_ended(client, reviewer, maria_secret
 def test_the_middleware_adds_no_query(client, reviewer, maria_secret, django_assert_num_queries):
     signed_in_with_code(client, reviewer)
 
-    # As tests/accounts/test_profile.py: session, user, (no state)
-    with django_assert_num_queries(2):
+    # As tests/accounts/test_profile.py: session, user, (no state), the header's unread count
+    with django_assert_num_queries(3):
         assert client.get("/accounts/profile/").status_code == 200
 
 
@@ -731,7 +731,7 @@ def test_two_factor_page_queries(client, reviewer, clock, enrolled, django_asser
         enrol(reviewer, clock)
     signed_in_with_code(client, reviewer)
 
-    # session, user; enrolled: the count of unused recovery codes; before enrolment, the secret
-    # offered is kept in the session: savepoint, update, release
-    with django_assert_num_queries(3 if enrolled else 5):
+    # session, user, the header's unread count; enrolled: the count of unused recovery codes;
+    # before enrolment, the secret offered is kept in the session: savepoint, update, release
+    with django_assert_num_queries(4 if enrolled else 6):
         assert client.get(TWO_FACTOR_URL).status_code == 200

@@ -14,7 +14,7 @@ from accounts.models import Role
 from actions.models import NationalStatus, StatusHistory
 from regional.dashboards import REGION
 from tests import factories, small_plan
-from tests.factories import SESSION_AND_USER, logged_in
+from tests.factories import SIGNED_IN_PAGE, logged_in
 
 Status = NationalStatus.Status
 
@@ -408,10 +408,10 @@ def grow(built, more_states, more_items, more_history):
                 )
 
 
-# Session and user; the plans; the plan's rounds (the figures choice); the states, focus
-# areas and grouped statuses (figures); the states the user may see; the monthly activity;
-# the open round.
-DASHBOARD = SESSION_AND_USER + 1 + 1 + 3 + 1 + 1 + 1
+# Session, user and the header's count; the plans; the plan's rounds (the figures choice);
+# the states, focus areas and grouped statuses (figures); the states the user may see; the
+# monthly activity; the open round.
+DASHBOARD = SIGNED_IN_PAGE + 1 + 1 + 3 + 1 + 1 + 1
 
 
 @pytest.mark.parametrize("more", [(0, 0, 0), (3, 12, 4)])
@@ -456,10 +456,10 @@ def test_observer_dashboard_queries_do_not_grow(
     grow(built, *more)
     client = logged_in(observer)
 
-    # Session and user, plans, rounds; accepted submissions, states, focus areas, grouped
-    # snapshots; the submissions the observer may see; the open round, its compliance (two);
-    # the accepted submissions for the change since the previous round.
-    with django_assert_num_queries(SESSION_AND_USER + 1 + 1 + 4 + 1 + 1 + 2 + 1):
+    # Session, user and the header's count, plans, rounds; accepted submissions, states, focus
+    # areas, grouped snapshots; the submissions the observer may see; the open round, its
+    # compliance (two); the accepted submissions for the change since the previous round.
+    with django_assert_num_queries(SIGNED_IN_PAGE + 1 + 1 + 4 + 1 + 1 + 2 + 1):
         response = client.get(reverse("reports:plan_dashboard", args=[plan_2026.code]))
 
     assert response.status_code == 200
@@ -486,7 +486,7 @@ def test_index_lists_plans_and_visible_states_in_fixed_queries(
     client = logged_in(reviewer)
 
     # The plans; the states the user may see.
-    with django_assert_num_queries(SESSION_AND_USER + 2):
+    with django_assert_num_queries(SIGNED_IN_PAGE + 2):
         response = client.get(reverse("reports:index"))
 
     assert len(response.context["states"]) == 3 + more_states

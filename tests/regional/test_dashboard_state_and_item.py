@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from actions.models import ContinuityLink, NationalStatus, Provenance, StatusHistory
 from tests import factories, small_plan
-from tests.factories import SESSION_AND_USER, logged_in
+from tests.factories import SIGNED_IN_PAGE, logged_in
 
 Status = NationalStatus.Status
 
@@ -118,7 +118,7 @@ def test_profile_queries_do_not_grow(small, reviewer, django_assert_num_queries,
 
     # The state; the plans; the figures (states, focus areas, grouped statuses); the round
     # history; the items with their statuses; the latest changes.
-    with django_assert_num_queries(SESSION_AND_USER + 1 + 1 + 3 + 1 + 1 + 1):
+    with django_assert_num_queries(SIGNED_IN_PAGE + 1 + 1 + 3 + 1 + 1 + 1):
         response = client.get(
             reverse("reports:state_profile", args=["KH"]), {"plan": "rpa-2021-2025"}
         )
@@ -253,7 +253,7 @@ def test_item_page_queries_do_not_grow(
 
     # The item; its continuity links; the states with their statuses; the regional tally;
     # the linked items' statuses.
-    with django_assert_num_queries(SESSION_AND_USER + 5):
+    with django_assert_num_queries(SIGNED_IN_PAGE + 5):
         response = client.get(reverse("reports:item_across_states", args=[linked.pk]))
 
     assert response.status_code == 200

@@ -9,7 +9,7 @@ from django.utils import timezone
 from actions.models import Evidence, NationalStatus, StatusHistory
 from core.tables import MAX_PAGE_SIZE, PAGE_SIZE
 from tests import factories, small_plan
-from tests.factories import SESSION_AND_USER, logged_in
+from tests.factories import SIGNED_IN_PAGE, logged_in
 
 Status = NationalStatus.Status
 PLAN = "rpa-2021-2025"
@@ -333,9 +333,9 @@ def grow(built, states, items):
 
 
 # The plans; the states the user sees; the plan's focus areas; count; page of rows.
-STATUS_TABLE = SESSION_AND_USER + 5
+STATUS_TABLE = SIGNED_IN_PAGE + 5
 # The plans and the visible states (filter choices); count; page of rows.
-HISTORY_TABLE = SESSION_AND_USER + 4
+HISTORY_TABLE = SIGNED_IN_PAGE + 4
 
 
 @pytest.mark.parametrize("more", [(0, 1), (3, 30)])

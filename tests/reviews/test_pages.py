@@ -11,7 +11,7 @@ from actions.models import Evidence
 from reviews import services
 from reviews.models import Comment, CountryReport, ReportingRound, ReportTransition, Submission
 from tests import factories
-from tests.factories import SESSION_AND_USER, logged_in
+from tests.factories import SIGNED_IN_PAGE, logged_in
 from tests.reviews.conftest import bring_to, make_round, submit_data
 
 
@@ -41,7 +41,7 @@ def test_the_rounds_page_shows_the_open_round_time_left_and_past_rounds(
     make_round(plan_2026, "2027 annual", opens=60, due=80, closes=90)
     client = logged_in(coordinator)
 
-    with django_assert_num_queries(SESSION_AND_USER + 2):  # the rounds, the user's state
+    with django_assert_num_queries(SIGNED_IN_PAGE + 2):  # the rounds, the user's state
         response = client.get(reverse("reviews:round_list"))
 
     page = response.content.decode()
@@ -265,7 +265,7 @@ def test_earlier_submissions_can_be_shown(report, coordinator, reviewer, items):
 # The report page: the round with its plan, the member state, the report (a state user's
 # get-or-create), the submissions with their submitters, the shown snapshot, the transitions
 # with who made them, the comments with their authors and items.
-REPORT_PAGE = SESSION_AND_USER + 7
+REPORT_PAGE = SIGNED_IN_PAGE + 7
 
 
 @pytest.mark.parametrize("more", [0, 1])
@@ -517,7 +517,7 @@ def test_the_compliance_page_queries_do_not_grow_with_states(
     client = logged_in(reviewer)
 
     # The current plan, its open round, the states, the round's reports.
-    with django_assert_num_queries(SESSION_AND_USER + 4):
+    with django_assert_num_queries(SIGNED_IN_PAGE + 4):
         response = client.get(reverse("reviews:compliance"))
 
     assert len(response.context["rows"]) == 1 + extra_states
@@ -655,7 +655,7 @@ def test_a_malformed_state_code_answers_404(open_round, cambodia, reviewer, code
 def test_the_round_form_queries(plan_2021, plan_2026, secretariat, django_assert_num_queries):
     client = logged_in(secretariat)
 
-    with django_assert_num_queries(SESSION_AND_USER + 1):  # the plans open to rounds
+    with django_assert_num_queries(SIGNED_IN_PAGE + 1):  # the plans open to rounds
         response = client.get(reverse("reviews:round_create"))
 
     assert response.status_code == 200
@@ -665,7 +665,7 @@ def test_the_evidence_review_page_queries(evidence, reviewer, django_assert_num_
     client = logged_in(reviewer)
 
     # The evidence with its status, state, item and last reviewer.
-    with django_assert_num_queries(SESSION_AND_USER + 1):
+    with django_assert_num_queries(SIGNED_IN_PAGE + 1):
         response = client.get(review_url(evidence))
 
     assert response.status_code == 200

@@ -9,7 +9,7 @@ from reviews import services
 from reviews.models import CountryReport, ReportingRound, Submission
 from reviews.queries import submission_check
 from tests import factories
-from tests.factories import SESSION_AND_USER, logged_in
+from tests.factories import SIGNED_IN_PAGE, logged_in
 from tests.reviews.conftest import submit_data
 
 Status = NationalStatus.Status
@@ -194,7 +194,7 @@ def test_the_secretariat_sets_the_blocks_when_creating_a_round(secretariat, plan
 
 # The check page: the round with its plan, the member state, the report, the plan's items with
 # the state's statuses, the evidence asked more of.
-CHECK_PAGE = SESSION_AND_USER + 5
+CHECK_PAGE = SIGNED_IN_PAGE + 5
 
 
 @pytest.mark.parametrize("more", [0, 1])

@@ -122,12 +122,13 @@ def test_the_list_takes_a_fixed_number_of_queries(small, people, django_assert_n
     client = logged_in(people["reviewer"])
     client.get(reverse("summaries:list"))  # the session is loaded once
 
-    # Session, user; states and plans for the filters; the page's count and rows.
-    with django_assert_num_queries(6):
+    # Session, user, the header's unread count; states and plans for the filters; the page's
+    # count and rows.
+    with django_assert_num_queries(7):
         client.get(reverse("summaries:list"))
     for weeks in range(2, 12):  # 13 weeks × 3 scopes
         make_progress_summaries(today=TODAY - datetime.timedelta(weeks=weeks))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(reverse("summaries:list"))
     assert len(listed(response)) == 25  # a page
     assert response.context["table"].paginator.count == 39
@@ -203,12 +204,13 @@ def test_the_summary_page_takes_a_fixed_number_of_queries(small, people, django_
     url = reverse("summaries:detail", args=[summary(small).pk])
     client.get(url)
 
-    # Session, user; the summary; its trend; the states' summaries of the period.
-    with django_assert_num_queries(5):
+    # Session, user, the header's unread count; the summary; its trend; the states' summaries
+    # of the period.
+    with django_assert_num_queries(6):
         client.get(url)
     for weeks in range(1, 40):
         make_progress_summaries(today=TODAY - datetime.timedelta(weeks=weeks))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["trend"]) == 26
 
