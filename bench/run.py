@@ -443,6 +443,7 @@ def main(argv=None):
         help="size of the CSV measurement: the largest of --sizes by default, "
         "CSV1M for a million history rows",
     )
+    parser.add_argument("--csv-repeat", type=int, default=int(os.environ.get("CSV_REPEAT") or 1))
     args = parser.parse_args(argv)
     sizes = [data.SIZES[key.strip().upper()] for key in args.sizes.split(",") if key.strip()]
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
@@ -465,7 +466,7 @@ def main(argv=None):
         result["pages"] = measure_pages(sizes, args.repeat)
         log(report_pages(result["pages"], sizes))
     if "csv" not in skip:
-        result["csv"] = {"size": csv_size.key, **measure_exports(csv_size, 1)}
+        result["csv"] = {"size": csv_size.key, **measure_exports(csv_size, args.csv_repeat)}
     if "jobs" not in skip:
         result["jobs"] = {size.key: measure_jobs(size, min(args.repeat, 3)) for size in sizes}
     OUT.mkdir(parents=True, exist_ok=True)

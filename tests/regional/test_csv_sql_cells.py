@@ -1,0 +1,88 @@
+"""The long downloads (history, evidence) read finished cells from SQL; they equal what the
+Python path (`core.csv.cell` on each record) writes, value for value.
+
+On PostgreSQL the database neutralises the texts and writes the times (`core.csv.sql_cells`);
+elsewhere every download takes the Python path, so this test needs PostgreSQL.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Role
+from actions.models import Evidence, StatusHistory
+from core.csv import csv_lines, sql_cells
+from regional.tables import EvidenceTable, HistoryTable
+from tests import factories
+from tests.conftest import service_missing
+
+pytestmark = pytest.mark.postgres
+
+TRICKY = [
+    '=HYPERLINK("http://x")',
+    "plain text",
+    "a,=1+2;b",
+    " -3",
+    "line\n@SUM(A1)",
+    "'quoted",
+    "ការការពារកុមារ",
+    "",
+]
+
+
+@pytest.fixture
+def tricky_rows(db):
+    if not sql_cells(connection):
+        service_missing("SQL-made CSV cells need PostgreSQL (set DATABASE_URL=postgres://...)")
+    state = factories.make_state("KH")
+    plan = factories.make_plan(2026, 2030, status="in_force")
+    item = factories.make_item(factories.make_focus_area(plan), title="=1+1")
+    named = factories.make_user(Role.FOCAL_POINT, state, name="-Sophea")
+    unnamed = factories.make_user(Role.FOCAL_POINT, state, name="")
+    status = factories.make_status(state, item, version=len(TRICKY))
+    moment = datetime.datetime(2026, 3, 1, 23, 30, 59, 999999, tzinfo=datetime.UTC)
+    for version, text in enumerate(TRICKY, start=1):
+        StatusHistory.objects.create(
+            national_status=status,
+            version=version,
+            changed_at=moment + datetime.timedelta(days=version * 40),
+            changed_by=[named, unnamed, None][version % 3],
+            changes={
+                "status": ["not_started", "in_progress"],
+                "progress": [None if version == 1 else version, version * 10],
+                "narrative": [text, text[::-1]],
+                "zz_other": [1, 2],
+            },
+        )
+        Evidence.objects.create(
+            national_status=status,
+            kind="link",
+            title=text or "t",
+            url=f"https://example.org/{version}",
+            added_at=moment - datetime.timedelta(days=version * 70),
+            added_by=[named, unnamed, None][version % 3],
+            review_comment=text,
+        )
+
+
+def _both_ways(table_class, queryset):
+    table = table_class(queryset)
+    rows, cells = table.csv_rows(3)
+    assert cells
+    from_sql = "".join(csv_lines(table.csv_header(), rows, cells=cells))
+    records = (table_class.csv_row(record) for record in queryset)
+    from_records = "".join(csv_lines([h for h, _ in table_class.csv_columns], records))
+    return from_sql, from_records
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Kathmandu", "America/New_York"])
+def test_history_and_evidence_cells_from_sql_equal_those_from_records(tricky_rows, zone):
+    with timezone.override(zone):
+        history = _both_ways(HistoryTable, StatusHistory.objects.order_by("-changed_at", "-pk"))
+        evidence = _both_ways(EvidenceTable, Evidence.objects.order_by("-added_at", "-pk"))
+
+    for from_sql, from_records in (history, evidence):
+        assert from_sql.count("\r\n") == len(TRICKY) + 1  # the header and a line per row
+        assert from_sql == from_records
