@@ -37,4 +37,6 @@ USER app
 EXPOSE 8000
 
 # Workers: gunicorn reads WEB_CONCURRENCY (default 1); set it to about 2 x CPU cores + 1.
-CMD ["gunicorn", "rpa_tracker.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# --timeout: a sync worker is killed after this many seconds on one request; a CSV download
+# of the full history streams for about a minute at a million rows (README, Production).
+CMD ["gunicorn", "rpa_tracker.wsgi", "--bind", "0.0.0.0:8000", "--timeout", "300", "--access-logfile", "-"]
