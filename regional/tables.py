@@ -259,6 +259,8 @@ class ChangedValue(Func):
         return f"((({changes}) -> '{key}' ->> {int(index)}){cast})", params
 
 
+ITEM_PROVENANCE_CSV_VALUE = ("provenance", "national_status__action_item__provenance")
+
 # The first CSV columns of rows hanging off a national status, read in SQL.
 STATUS_ITEM_CSV_VALUES = (
     ("member_state_code", "national_status__member_state__code"),
@@ -315,6 +317,7 @@ class HistoryTable(ReportTable):
             for field in NationalStatus.TRACKED_FIELDS
             for end, index in (("old", 0), ("new", 1))
         ),
+        ITEM_PROVENANCE_CSV_VALUE,
     )
 
     class Meta(PagedTable.Meta):
@@ -388,6 +391,7 @@ class EvidenceTable(ReportTable):
         ("reviewed_at", "reviewed_at"),
         ("reviewed_by", _user_name("reviewed_by")),
         ("withdrawn_at", "withdrawn_at"),
+        ITEM_PROVENANCE_CSV_VALUE,
     )
 
     class Meta(PagedTable.Meta):

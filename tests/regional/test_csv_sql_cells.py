@@ -86,3 +86,8 @@ def test_history_and_evidence_cells_from_sql_equal_those_from_records(tricky_row
     for from_sql, from_records in (history, evidence):
         assert from_sql.count("\r\n") == len(TRICKY) + 1  # the header and a line per row
         assert from_sql == from_records
+
+
+@pytest.mark.parametrize("table_class", [HistoryTable, EvidenceTable])
+def test_the_sql_columns_are_the_documented_columns(table_class):
+    assert [h for h, _ in table_class.csv_values] == [h for h, _ in table_class.csv_columns]
