@@ -259,7 +259,7 @@ def plan_dashboard(plan, user, *, choice=None, now=None):
             activity=list(zip(activity, links, strict=True)),
             activity_chart=_activity_chart(activity),
         )
-    context.update(round_sections(plan, user, area=area))
+    context.update(round_sections(plan, user, area=area, accepted_in=choice.reporting_round))
     return context
 
 
@@ -274,10 +274,10 @@ class StateChange:
     url: str  # the history between the two submissions (observers: the later report)
 
 
-def round_sections(plan, user, *, area=None):
+def round_sections(plan, user, *, area=None, accepted_in=None):
     """Compliance in `plan`'s open round, and each state's change since its previous accepted
-    report (in `area` only, when given). A state user sees their own state's rows and the
-    regional counts only."""
+    report (in `area` only, when given; into its report accepted in the round `accepted_in`,
+    when given). A state user sees their own state's rows and the regional counts only."""
     reporting_round = ReportingRound.objects.select_related("plan").open_for(plan)
     context = {"round": reporting_round, "compliance": [], "compliance_summary": None}
     own_only = is_state_user(user)
@@ -292,7 +292,7 @@ def round_sections(plan, user, *, area=None):
         if own_only:
             rows = [row for row in rows if row.state.pk == user.member_state_id]
         context["compliance"] = rows
-    changes = changes_since_previous_round(plan)
+    changes = changes_since_previous_round(plan, reporting_round=accepted_in)
     if changes:
         seen = set(
             scope_submitted(

@@ -209,10 +209,16 @@ def changes_between(previous_submission: Submission, submission: Submission) -> 
 
 
 def changes_since_previous_round(
-    plan: Plan, member_state: MemberState | None = None
+    plan: Plan,
+    member_state: MemberState | None = None,
+    reporting_round: ReportingRound | None = None,
 ) -> list[StateChanges]:
     """Per state (or just `member_state`), the changes between its two latest accepted
-    submissions in `plan`'s rounds; states with fewer than two are left out. 2 queries."""
+    submissions in `plan`'s rounds; states with fewer than two are left out. 2 queries.
+
+    With `reporting_round`: between each state's submission accepted in that round and its
+    accepted one before it (states without a report accepted in that round are left out).
+    """
     accepted = (
         Submission.objects.accepted()
         .filter(report__round__plan=plan)
@@ -221,12 +227,18 @@ def changes_since_previous_round(
     )
     if member_state is not None:
         accepted = accepted.filter(report__member_state=member_state)
+    if reporting_round is not None:
+        accepted = accepted.filter(report__round__opens_on__lte=reporting_round.opens_on)
     latest_two: dict[int, list[Submission]] = {}
     for submission in accepted:
         pair = latest_two.setdefault(submission.report.member_state_id, [])
         if len(pair) < 2:
             pair.append(submission)
-    pairs = [pair for pair in latest_two.values() if len(pair) == 2]
+    pairs = [
+        pair
+        for pair in latest_two.values()
+        if len(pair) == 2 and (reporting_round is None or pair[0].report.round == reporting_round)
+    ]
     values = _snapshot_values([s for pair in pairs for s in pair])
     return [
         StateChanges(

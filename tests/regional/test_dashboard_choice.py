@@ -222,6 +222,22 @@ def test_the_change_count_drills_down_to_the_states_history_between_the_reports(
     ]
 
 
+def test_in_a_chosen_round_the_change_is_into_that_rounds_report(two_rounds, reviewer):
+    first = dashboard(reviewer, two_rounds.plan, figures=two_rounds.first.pk)
+    second = dashboard(reviewer, two_rounds.plan, figures=two_rounds.second.pk)
+
+    assert first.context["round_changes"] == []  # nothing accepted before 2026 annual
+    [change] = second.context["round_changes"]
+    assert (change.previous.report.round, change.current.report.round, change.count) == (
+        two_rounds.first,
+        two_rounds.second,
+        1,
+    )
+    assert "between its report accepted in 2027 annual and the one before" in (
+        second.content.decode()
+    )
+
+
 @pytest.mark.parametrize(("area", "count"), [(1, 1), (2, 0)])
 def test_the_change_count_of_one_focus_area(two_rounds, reviewer, area, count):
     [change] = dashboard(reviewer, two_rounds.plan, area=area).context["round_changes"]
