@@ -141,7 +141,7 @@ def hash_token(token: str) -> str:
 
 class InvitationQuerySet(models.QuerySet):
     def open(self):
-        """Neither accepted nor revoked (possibly expired): at most one per e-mail."""
+        """Neither accepted nor revoked (possibly expired): at most one per e-mail and state."""
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
 
     def usable(self):
@@ -208,10 +208,13 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # One open invitation per address and state (0: a regional role): states do not
+            # learn of each other's invitations (accounts.policy.may_know_account).
             models.UniqueConstraint(
                 Lower("email"),
+                Coalesce("member_state", Value(0)),
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
-                name="invitation_one_open_per_email",
+                name="invitation_one_open_per_email_and_state",
             ),
             models.CheckConstraint(
                 condition=(

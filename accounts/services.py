@@ -78,25 +78,20 @@ def invitation_create(
 
     email = User.objects.normalize_email(email).lower()
     now = timezone.now()
-    # Of an address known outside the inviter's own state, the inviter learns nothing: the
-    # answer is the one of a sent invitation, and an invitation that is not saved.
-    unsent = Invitation(email=email, role=role, member_state=member_state, invited_by=invited_by)
+    # Of an account or invitation outside the inviter's own state, the inviter learns nothing:
+    # the invitation is made and listed like any other. The holder of such an account gets a
+    # notice instead of the link; the addressee of another state's invitation gets both.
     existing = User.objects.filter(email__iexact=email).select_related("member_state").first()
-    if existing is not None:
-        if not may_know_account(invited_by, existing.member_state):
-            invitation_existing_email(user=existing, invited_by=invited_by, now=now)
-            return unsent
+    if existing is not None and may_know_account(invited_by, existing.member_state):
         raise ValidationError({"email": "A user with this e-mail address already exists."})
     open_invitations = Invitation.objects.open().filter(email__iexact=email)
-    pending = open_invitations.filter(expires_at__gt=now).select_related("member_state").first()
-    if pending is not None:
-        if not may_know_account(invited_by, pending.member_state):
-            return unsent
+    pending = open_invitations.filter(expires_at__gt=now).select_related("member_state")
+    if any(may_know_account(invited_by, other.member_state) for other in pending):
         raise ValidationError(
             {"email": "This address already has a pending invitation; revoke it first."}
         )
     # An expired link is closed so that the new one can be the address's open invitation.
-    open_invitations.update(revoked_at=now)
+    open_invitations.filter(expires_at__lte=now).update(revoked_at=now)
 
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -113,11 +108,14 @@ def invitation_create(
         with transaction.atomic():
             invitation.save()
     except IntegrityError:
-        # Someone invited the same address at the same moment.
+        # Someone invited the same address for the same state at the same moment.
         raise ValidationError(
             {"email": "This address already has a pending invitation; revoke it first."}
         ) from None
-    invitation_email(invitation=invitation, token=token)
+    if existing is not None:
+        invitation_existing_email(user=existing, invited_by=invited_by, now=now)
+    else:
+        invitation_email(invitation=invitation, token=token)
     return invitation
 
 

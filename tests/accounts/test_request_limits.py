@@ -88,6 +88,11 @@ def answer(response):
     return response.status_code, response.redirect_chain, messages, "errorlist" in html
 
 
+def listed(response):
+    """The addresses in the invitation list of a page."""
+    return re.findall(r'<th scope="row">([^<]+@[^<]+)</th>', page(response))
+
+
 def test_a_coordinator_learns_nothing_of_an_account_in_another_state(
     invite, coordinator, other_focal_point
 ):
@@ -99,10 +104,11 @@ def test_a_coordinator_learns_nothing_of_an_account_in_another_state(
     assert "Invitation sent to nobody.yet@example.org." in page(fresh)
     assert "already" not in page(elsewhere)
     assert answer(elsewhere)[:2] == answer(fresh)[:2]
-    # No invitation for the account holder; they are told someone tried.
-    assert list(Invitation.objects.values_list("email", flat=True)) == ["nobody.yet@example.org"]
-    notice = next(m for m in mail.outbox if m.to == ["aisyah@example.org"])
+    # Listed like any invitation; the account holder gets a notice, not a link.
+    assert set(listed(fresh)) == {"aisyah@example.org", "nobody.yet@example.org"}
+    (notice,) = [m for m in mail.outbox if m.to == ["aisyah@example.org"]]
     assert "has an account there already" in notice.body
+    assert "/accounts/invitations/" not in notice.body
 
 
 def test_a_coordinator_learns_nothing_of_a_pending_invitation_of_another_state(
@@ -116,8 +122,11 @@ def test_a_coordinator_learns_nothing_of_a_pending_invitation_of_another_state(
     assert response.redirect_chain
     assert "Invitation sent to new.person@example.org." in page(response)
     assert "already" not in page(response)
-    (invitation,) = Invitation.objects.all()
-    assert invitation.member_state == malaysia
+    assert listed(response) == ["new.person@example.org"]
+    states = set(Invitation.objects.values_list("member_state__code", flat=True))
+    assert states == {"MY", "KH"}
+    # Either link works until the address has an account.
+    assert [m.to for m in mail.outbox] == [["new.person@example.org"]] * 2
 
 
 def test_a_coordinator_is_told_of_their_own_states_accounts(invite, coordinator, focal_point):
