@@ -5,15 +5,15 @@ import datetime
 import io
 import re
 from pathlib import Path
-from unittest import mock
 
 import pytest
-from django.db.models.query import QuerySet
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Evidence, NationalStatus, StatusHistory
-from core.csv import BOM, cell, csv_lines, neutralised
+from core.csv import BOM, ITERATOR_CHUNK, cell, csv_lines, neutralised
 from regional import dashboards
 from regional.tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 from tests import factories, small_plan
@@ -198,19 +198,31 @@ def test_downloads_are_streamed_attachments_with_dated_names(small, reviewer):
     assert f'filename="rpa-status-matrix-{today}.csv"' in matrix["Content-Disposition"]
 
 
-def test_exports_read_rows_through_a_chunked_iterator(small, reviewer):
-    calls = []
-    original = QuerySet.iterator
+def test_a_history_longer_than_one_fetch_streams_every_row_in_the_same_queries(
+    small, reviewer, django_assert_max_num_queries
+):
+    """Rows are fetched a chunk at a time (flat memory): more rows, same queries, none lost."""
+    status = NationalStatus.objects.filter(member_state__code="KH").order_by("pk").first()
+    first = StatusHistory.objects.filter(national_status=status).count()
+    with CaptureQueriesContext(connection) as small_download:
+        before = len(parsed(download(reviewer, "reports:history_csv", state="KH")))
+    now = timezone.now()
+    StatusHistory.objects.bulk_create(
+        StatusHistory(
+            national_status=status,
+            version=first + 1000 + number,
+            changed_at=now - datetime.timedelta(minutes=number),
+            changes={"narrative": [f"Step {number}", f"Step {number + 1}"]},
+        )
+        for number in range(2 * ITERATOR_CHUNK + 7)
+    )
 
-    def spy(self, chunk_size=None):
-        calls.append(chunk_size)
-        return original(self, chunk_size=chunk_size)
+    with django_assert_max_num_queries(len(small_download)):
+        response = download(reviewer, "reports:history_csv", state="KH")
+        rows = parsed(response)
 
-    with mock.patch.object(QuerySet, "iterator", spy):
-        for name in ("reports:statuses_csv", "reports:history_csv", "reports:evidence_csv"):
-            body(download(reviewer, name, plan=PLAN))
-
-    assert calls == [500, 500, 500]
+    assert response.streaming
+    assert len(rows) == before + 2 * ITERATOR_CHUNK + 7
 
 
 # A download holds exactly the filtered rows of its table, in its columns.
