@@ -75,6 +75,7 @@ def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
 ):
     user = {"reviewer": reviewer, "observer": observer}[persona]
     open_dashboard(page, live_server, user, region + query, SCREEN)
+    page.screenshot(path=f"/tmp/rpa-dashboard-1280-{persona}{len(columns)}.png")
 
     assert page_overflow(page) == 0
     matrix = page.locator("#matrix")
@@ -98,7 +99,6 @@ def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
     assert all(text.strip().endswith("%") for text in cells.all_inner_texts())
     # Every state's cell links (accepted figures: to the report; the region's do not).
     assert matrix.locator("tbody tr:not(.region) td a").count() == 11 * len(columns)
-    page.screenshot(path=f"/tmp/rpa-dashboard-1280-{persona}{len(columns)}.png")
 
 
 def test_the_whole_dashboard_is_at_most_three_screens_tall_at_1280(
