@@ -80,6 +80,34 @@ def enqueue_once(key: str, task: Task | str, *args: Any, **kwargs: Any) -> Outbo
     return message
 
 
+def enqueue_coalesced(key: str, seconds: int, task: Task | str, *args: Any) -> None:
+    """`enqueue` for a job that many changes in a row ask for (the same `key`): the first call
+    in each `seconds`-long window queues it, published after the commit; any later call in that
+    window queues one more run, due at the window's end and left to the relay (which publishes
+    due jobs every minute), that stands for them all. A burst of calls costs at most two runs
+    per window. Two queries, whichever happens.
+    """
+    window = int(timezone.now().timestamp() // seconds)
+    first = f"{key}:{window}"
+    name = _job_name(task)
+    if not OutboxMessage.objects.filter(key=first).exists():
+        message = OutboxMessage(task_name=name, args=list(args), key=first)
+        transaction.on_commit(partial(_publish_keyed, first), robust=True)
+    else:
+        due = timezone.now() + datetime.timedelta(seconds=seconds)
+        message = OutboxMessage(
+            task_name=name, args=list(args), key=f"{first}:trailing", next_attempt_at=due
+        )
+    # A concurrent call may have inserted the same key: then that one stands for this one.
+    OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
+
+
+def _publish_keyed(key: str) -> None:
+    message = OutboxMessage.objects.filter(key=key).first()
+    if message is not None:
+        publish_now(message)
+
+
 def _job_name(task: Task | str) -> str:
     from .jobs import OutboxTask  # the module defining the task class imports this one
 
