@@ -331,7 +331,9 @@ class SubmissionItem(AppendOnlyModel):
     status_version = models.PositiveIntegerField(default=0)
     last_changed_at = models.DateTimeField(null=True, blank=True)
     last_changed_by = models.CharField(max_length=254, blank=True)
-    # [{"title", "kind", "url", "file", "review"}, ...] for the evidence current then.
+    # The evidence current then: [{"id", "title", "kind", "url", "file" (its name), "stored"
+    # (the stored file), "content_type", "size", "added_at", "review", "review_comment"}, ...]
+    # (submissions made before ids were kept have only title, kind, url, file and review).
     evidence = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -10,7 +10,13 @@ from actions.models import ActionItem
 
 from .forms import AcceptForm, CommentForm, ReopenForm, ReturnForm, SubmitForm
 from .models import CountryReport, ReportingRound, Submission, SubmissionItem, today
-from .queries import CHECK_FINDINGS, compliance_rows, compliance_summary, submission_check
+from .queries import (
+    CHECK_FINDINGS,
+    compliance_rows,
+    compliance_summary,
+    submission_check,
+    submitted_rows,
+)
 
 State = CountryReport.State
 
@@ -88,6 +94,12 @@ def report_page_context(request, *, reporting_round, state, report, bound):
             plan=reporting_round.plan, items=list(plan_items.only("pk", "code", "title"))
         )
     comment_counts = {t.item.pk: len(t.comments) for t in threads if t.item}
+    rows = submitted_rows(shown, snapshot, state, live=not observer)
+    item_thread = {t.item.pk: t for t in threads if t.item}
+    for row in rows:
+        row.comment_count = comment_counts.get(row.item.action_item_id, 0)
+        row.thread = item_thread.get(row.item.action_item_id)
+    in_snapshot = {row.item.action_item_id for row in rows}
     returns = [t for t in transitions if t.to_state == State.RETURNED]
     asked = returns[-1] if returns and report_state == State.RETURNED else None
     return {
@@ -101,9 +113,13 @@ def report_page_context(request, *, reporting_round, state, report, bound):
         "state_user": policy.is_state_user_of(user, state),
         "submissions": submissions,
         "shown": shown,
-        "snapshot": [(row, comment_counts.get(row.action_item_id, 0)) for row in snapshot],
+        "rows": rows,
+        # (frozen row, comment count) pairs, as the PDF (reviews.documents) reads them.
+        "snapshot": [(row.item, row.comment_count) for row in rows],
         "transitions": transitions,
         "threads": threads,
+        # Item threads are shown at their action in the snapshot; the rest here.
+        "other_threads": [t for t in threads if not t.item or t.item.pk not in in_snapshot],
         "can_comment": policy.may_comment(user, state),
         "comment_errors": bound.get("comment"),
         "new_comment_form": new_comment_form,

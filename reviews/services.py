@@ -269,15 +269,34 @@ def _snapshot(submission: Submission, report: CountryReport) -> list[SubmissionI
         withdrawn_at__isnull=True,
     ).order_by("added_at", "id")
     for entry in current.values(
-        "national_status__action_item", "title", "kind", "url", "original_name", "review"
+        "pk",
+        "national_status__action_item",
+        "title",
+        "kind",
+        "url",
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "added_at",
+        "review",
+        "review_comment",
     ):
+        # A link with its title; a file by its stored identity (evidence id and stored name:
+        # evidence is withdrawn, never deleted or replaced, so the id finds this very file).
         evidence.setdefault(entry["national_status__action_item"], []).append(
             {
+                "id": entry["pk"],
                 "title": entry["title"],
                 "kind": entry["kind"],
                 "url": entry["url"],
                 "file": entry["original_name"],
+                "stored": entry["file"],
+                "content_type": entry["content_type"],
+                "size": entry["size"],
+                "added_at": entry["added_at"].isoformat(),
                 "review": entry["review"],
+                "review_comment": entry["review_comment"],
             }
         )
     return [

@@ -262,10 +262,11 @@ def test_earlier_submissions_can_be_shown(report, coordinator, reviewer, items):
     assert nonsense.context["shown"].number == 2
 
 
-# The report page: the round with its plan, the member state, the report (a state user's
-# get-or-create), the submissions with their submitters, the shown snapshot, the transitions
-# with who made them, the comments with their authors and items.
-REPORT_PAGE = SIGNED_IN_PAGE + 7
+# The report page: the round with its plan, the member state, the report, the submissions
+# with their submitters, the shown snapshot, the live statuses changed since it and the live
+# evidence beside it, the transitions with who made them, the comments with their authors and
+# items.
+REPORT_PAGE = SIGNED_IN_PAGE + 9
 
 
 @pytest.mark.parametrize("more", [0, 1])

@@ -224,13 +224,20 @@ def test_a_submission_freezes_every_item_of_the_plan_as_it_stood(
         "Sophea",
     )
     assert first.status_version == 2  # the update, then the link
+    link = Evidence.objects.get(title="Draft law")
     assert first.evidence == [
         {
+            "id": link.pk,
             "title": "Draft law",
             "kind": "link",
             "url": "https://example.org/law",
             "file": "",
+            "stored": "",
+            "content_type": "",
+            "size": None,
+            "added_at": link.added_at.isoformat(),
             "review": "pending",
+            "review_comment": "",
         }
     ]
     assert (rows[items[1].code].status, rows[items[1].code].progress) == ("not_applicable", None)

@@ -1,0 +1,106 @@
+"""Review what was submitted: the frozen evidence, live changes shown as such, comments at
+their action, evidence reviewed from the report page."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from actions import evidence as ev
+from reviews import services
+from tests import factories
+from tests.factories import logged_in, png_bytes
+from tests.reviews.conftest import bring_to
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def report_url(report):
+    return reverse("reviews:report_detail", args=[report.round_id, "KH"])
+
+
+@pytest.fixture
+def submitted(report, items, focal_point, coordinator, reviewer, media):
+    """Cambodia's report submitted with a file and a link on its first action."""
+    factories.save_status(focal_point, items[0])
+    upload = SimpleUploadedFile("chart.png", png_bytes(), content_type="image/png")
+    file = ev.evidence_add_file(user=focal_point, item=items[0], file=upload, title="Chart")
+    link = ev.evidence_add_link(
+        user=focal_point, item=items[0], title="Gazette", url="https://example.org/gazette"
+    )
+    bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
+    return {"file": file, "link": link}
+
+
+def test_the_snapshot_keeps_each_file_by_its_stored_identity(report, submitted):
+    entry = {e["title"]: e for e in report.submissions.get().items.get(code="1.1").evidence}
+
+    assert entry["Chart"]["id"] == submitted["file"].pk
+    assert entry["Chart"]["stored"] == submitted["file"].file.name
+    assert entry["Gazette"]["url"] == "https://example.org/gazette"
+
+
+def test_the_reviewer_sees_what_was_submitted_and_what_changed_since(
+    report, items, submitted, focal_point, reviewer
+):
+    ev.evidence_withdraw(user=focal_point, evidence_id=submitted["file"].pk)
+    ev.evidence_add_link(
+        user=focal_point, item=items[0], title="Newer decree", url="https://example.org/new"
+    )
+    client = logged_in(reviewer)
+
+    page = client.get(report_url(report)).content.decode()
+
+    download = reverse("national:evidence_download", args=[submitted["file"].pk])
+    assert download in page  # the submitted file, though withdrawn since
+    assert "Withdrawn since submission" in page
+    assert "Added since submission</span> Newer decree" in page
+    assert "Changed since submission" in page
+    assert b"".join(client.get(download).streaming_content) == png_bytes()
+
+
+def test_evidence_is_reviewed_from_the_report_page(report, submitted, reviewer, coordinator):
+    review = reverse("reviews:evidence_review", args=[submitted["link"].pk])
+
+    reviewers_page = logged_in(reviewer).get(report_url(report)).content.decode()
+    coordinators_page = logged_in(coordinator).get(report_url(report)).content.decode()
+
+    assert review in reviewers_page
+    assert review not in coordinators_page
+
+
+def test_a_review_since_submission_is_shown_beside_the_submitted_evidence(
+    report, submitted, reviewer
+):
+    services.evidence_review(
+        user=reviewer, evidence_id=submitted["link"].pk, decision="needs_more", comment="Date?"
+    )
+
+    page = logged_in(reviewer).get(report_url(report)).content.decode()
+
+    assert "Now: Needs more" in page
+
+
+def test_item_comments_are_shown_at_their_action(report, items, submitted, reviewer):
+    services.comment_add(user=reviewer, report=report, body="Which decree?", action_item=items[0])
+    services.comment_add(user=reviewer, report=report, body="Overall fine.")
+
+    page = logged_in(reviewer).get(report_url(report)).content.decode()
+
+    table = page[page.index('<table class="items">') : page.index("</table>")]
+    assert f'id="thread-item-{items[0].pk}"' in table and "Which decree?" in table
+    assert "Overall fine." not in table and 'id="thread-report"' in page
+
+
+def test_the_country_sees_the_submitted_state_of_a_returned_report(
+    report, items, submitted, coordinator, reviewer, focal_point
+):
+    services.report_return(user=reviewer, report=report, comment="Add the signed copy.")
+    ev.evidence_withdraw(user=focal_point, evidence_id=submitted["link"].pk)
+
+    page = logged_in(coordinator).get(report_url(report)).content.decode()
+
+    assert "Gazette" in page and "Withdrawn since submission" in page
