@@ -9,7 +9,8 @@ from django.utils import timezone
 from actions.models import Evidence, NationalStatus, StatusHistory
 from core.tables import MAX_PAGE_SIZE, PAGE_SIZE
 from tests import factories, small_plan
-from tests.factories import SIGNED_IN_PAGE, logged_in
+from tests.factories import logged_in
+from tests.query_counts import assert_flat
 
 Status = NationalStatus.Status
 PLAN = "rpa-2021-2025"
@@ -314,10 +315,10 @@ def test_evidence_filters_and_scoping(evidence, reviewer, focal_point, observer)
 # Speed: fixed queries whatever the number of states, items or history rows.
 
 
-def grow(built, states, items):
+def grow(built, states, items, first=10):
     extra = [factories.make_state(code) for code in ["ID", "PH", "TH"][:states]]
     for n in range(items):
-        item = factories.make_item(built.fa2, f"2.{n + 10}")
+        item = factories.make_item(built.fa2, f"2.{n + first}")
         for state in [built.kh, *extra]:
             status = factories.make_status(state, item, status=Status.PLANNED, progress=5)
             StatusHistory.objects.create(
@@ -332,22 +333,16 @@ def grow(built, states, items):
             )
 
 
-# The plans; the states the user sees; the plan's focus areas; count; page of rows.
-STATUS_TABLE = SIGNED_IN_PAGE + 5
-# The plans and the visible states (filter choices); count; page of rows.
-HISTORY_TABLE = SIGNED_IN_PAGE + 4
-
-
-@pytest.mark.parametrize("more", [(0, 1), (3, 30)])
-def test_table_queries_do_not_grow(small, reviewer, django_assert_num_queries, more):
-    grow(small, *more)
+@pytest.mark.parametrize(
+    "page, params",
+    [
+        ("reports:statuses", {"plan": PLAN, "status": "planned", "per_page": 100}),
+        ("reports:history", {"state": "KH", "per_page": 100}),
+        ("reports:evidence", {"per_page": 100}),
+    ],
+)
+def test_table_queries_do_not_grow(small, reviewer, page, params):
+    grow(small, 0, 1)  # a row in each table (an empty table skips its page query)
     client = logged_in(reviewer)
 
-    with django_assert_num_queries(STATUS_TABLE):
-        client.get(
-            reverse("reports:statuses"), {"plan": PLAN, "status": "planned", "per_page": 100}
-        )
-    with django_assert_num_queries(HISTORY_TABLE):
-        client.get(reverse("reports:history"), {"state": "KH", "per_page": 100})
-    with django_assert_num_queries(HISTORY_TABLE):
-        client.get(reverse("reports:evidence"), {"per_page": 100})
+    assert_flat(client, page, reverse(page), lambda: grow(small, 3, 30, first=11), params)
