@@ -234,7 +234,7 @@ def test_a_redis_stopped_for_30_s_while_saves_go_on(drill, plans, states):
 
     saver.save_for(3)
     worker.process.send_signal(signal.SIGSTOP)  # busy: the jobs published now wait in Redis…
-    saver.save_for(1)
+    saver.save_for(3)
     drill.redis.stop()  # … and are lost with it
     outage_started = timezone.now()
     saver.save_for(OUTAGE_SECONDS)

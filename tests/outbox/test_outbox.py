@@ -205,7 +205,8 @@ def test_the_wait_after_each_failure_grows_up_to_a_limit(db, refusing_broker):
         message.refresh_from_db()
         waits.append(round((message.next_attempt_at - before).total_seconds()))
 
-    assert waits == [30, 60, 120, 240, 480, 900, 900]
+    # Within a second or two: a busy machine takes time between `before` and the failure.
+    assert waits == pytest.approx([30, 60, 120, 240, 480, 900, 900], abs=2)
     assert message.attempts == 7
 
 
