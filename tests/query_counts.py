@@ -44,6 +44,10 @@ CEILINGS = {
     "reports:plan_matrix_csv": 8,
     # The round; the submission the user may see; its rows.
     "reports:round_report_csv": 5,
+    # The states and plans (filter choices); the page's count and rows.
+    "summaries:list": 7,
+    # The summary; its trend; the states' summaries of the period.
+    "summaries:detail": 6,
 }
 
 
