@@ -2,18 +2,27 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import Count, F, Q
 
 from accounts import policy
+from accounts.models import Invitation, User
 from accounts.policy import scope_submitted
-from actions.models import ActionItem
+from actions.models import ActionItem, Plan
 
 from .forms import AcceptForm, CommentForm, ReopenForm, ReturnForm, SubmitForm
-from .models import CountryReport, ReportingRound, Submission, SubmissionItem, today
+from .models import (
+    CountryReport,
+    ReportingRound,
+    ReportTransition,
+    Submission,
+    SubmissionItem,
+    today,
+)
 from .queries import (
     CHECK_FINDINGS,
     compliance_rows,
     compliance_summary,
+    open_round_with_report,
     submission_check,
     submitted_rows,
 )
@@ -179,3 +188,56 @@ def compliance_context(user, reporting_round):
     if own_only:
         rows = [row for row in rows if row.state.pk == user.member_state_id]
     return {"round": reporting_round, "rows": rows, "summary": summary, "own_only": own_only}
+
+
+# --- Homes ---------------------------------------------------------------------------------------
+
+INVITATIONS_ON_HOME = 10
+ROUNDS_ON_HOME = 6
+
+
+def coordinator_home_context(user):
+    """This round's status, its completeness check and what the reviewer asked: 1 query for
+    the plan, 1 for the open round with the report's state, and with a round open 2 for the
+    check and 1 for the latest return."""
+    state = policy.editable_state(user)
+    plan = Plan.objects.current()
+    open_round = open_round_with_report(plan, state)
+    context = {"state": state, "plan": plan, "open_round": open_round}
+    if open_round is not None:
+        context["check"] = submission_check(open_round.round, state)
+        if open_round.report_state == State.RETURNED:
+            context["asked"] = (
+                ReportTransition.objects.filter(
+                    report__round=open_round.round,
+                    report__member_state=state,
+                    to_state=State.RETURNED,
+                )
+                .select_related("by")
+                .order_by("-at")
+                .first()
+            )
+    return context
+
+
+def secretariat_home_context():
+    """Rounds, compliance of the current plan's open round, pending invitations and accounts:
+    a fixed number of queries (see the home page's test)."""
+    plan = Plan.objects.current()
+    open_round = plan and ReportingRound.objects.select_related("plan").open_for(plan)
+    compliance = compliance_summary(compliance_rows(open_round)) if open_round else None
+    pending = Invitation.objects.usable()
+    accounts = User.objects.aggregate(
+        active=Count("pk", filter=Q(is_active=True)),
+        inactive=Count("pk", filter=Q(is_active=False)),
+    )
+    return {
+        "rounds": list(ReportingRound.objects.for_listing()[:ROUNDS_ON_HOME]),
+        "open_round": open_round,
+        "compliance": compliance,
+        "invitations": list(
+            pending.select_related("member_state").order_by("expires_at")[:INVITATIONS_ON_HOME]
+        ),
+        "invitation_count": pending.count(),
+        "accounts": accounts,
+    }

@@ -7,6 +7,7 @@ app_name = "reviews"
 report = "rounds/<int:round_id>/states/<str:code>/"
 
 urlpatterns = [
+    path("home/", views.home, name="home"),
     path("rounds/", views.round_list, name="round_list"),
     path("rounds/new/", views.round_create, name="round_create"),
     path("rounds/<int:round_id>/compliance/", views.compliance, name="round_compliance"),

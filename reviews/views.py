@@ -30,7 +30,14 @@ from .forms import (
     SubmitForm,
 )
 from .models import CountryReport, Notification, ReportingRound
-from .pages import check_page_context, compliance_context, report_page_context
+from .pages import (
+    check_page_context,
+    compliance_context,
+    coordinator_home_context,
+    report_page_context,
+    secretariat_home_context,
+)
+from .queries import review_queue
 
 
 def _round(round_id):
@@ -346,3 +353,24 @@ def notification_read_all(request):
     )
     messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked read.")
     return redirect("reviews:notification_list")
+
+
+# --- Homes ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def home(request):
+    """Each role's starting point after signing in, linked from the header as "My work"."""
+    user = request.user
+    if policy.may_manage_rounds(user):
+        context = {"kind": "secretariat", "queue": review_queue(), **secretariat_home_context()}
+    elif policy.may_review(user):
+        context = {"kind": "reviewer", "queue": review_queue()}
+    elif policy.may_submit(user, policy.editable_state(user)):
+        context = {"kind": "coordinator", **coordinator_home_context(user)}
+    elif policy.is_state_user(user):
+        return redirect("national:workspace")  # what needs attention, as before
+    else:
+        return redirect("reports:index")  # observers: the accepted data
+    return render(request, "reviews/home.html", context)

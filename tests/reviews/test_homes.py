@@ -1,0 +1,120 @@
+"""A home for every role: "My work" in the header."""
+
+import datetime
+
+import pytest
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from actions import evidence as ev
+from reviews import services
+from reviews.models import ReportTransition
+from tests import factories
+from tests.factories import SIGNED_IN_PAGE, logged_in
+from tests.reviews.conftest import bring_to, make_round
+
+HOME = reverse("reviews:home")
+
+
+def test_the_header_links_every_signed_in_user_to_their_work(focal_point, reviewer):
+    page = logged_in(reviewer).get(reverse("reviews:round_list")).content.decode()
+
+    assert f'href="{HOME}"' in page and "My work" in page
+
+
+def test_focal_points_land_on_what_needs_attention_and_observers_on_accepted_data(
+    focal_point, observer
+):
+    assert logged_in(focal_point).get(HOME).url == reverse("national:workspace")
+    assert logged_in(observer).get(HOME).url == reverse("reports:index")
+
+
+def test_the_reviewer_queue_lists_reports_oldest_first_with_days_waiting(
+    plan_2026, items, cambodia, malaysia, coordinator, other_coordinator, reviewer, focal_point
+):
+    reporting_round = make_round(plan_2026, opens=-30, due=-2, closes=20)
+    older = services.report_for(reporting_round=reporting_round, member_state=malaysia)
+    newer = services.report_for(reporting_round=reporting_round, member_state=cambodia)
+    services.report_submit(user=other_coordinator, report=older)
+    services.report_submit(user=coordinator, report=newer)
+    # Malaysia's came in three days ago (past the append-only guard, as a test may).
+    three_days_ago = timezone.now() - datetime.timedelta(days=3)
+    models.QuerySet.update(ReportTransition.objects.filter(report=older), at=three_days_ago)
+    link = ev.evidence_add_link(
+        user=focal_point, item=items[0], title="Gazette", url="https://example.org/g"
+    )
+
+    page = logged_in(reviewer).get(HOME).content.decode()
+
+    assert page.index("Malaysia · 2026 annual") < page.index("Cambodia · 2026 annual")
+    assert "waiting 3 days" in page and "waiting 0 days" in page
+    assert reverse("reviews:evidence_review", args=[link.pk]) in page
+
+
+def test_returned_reports_and_overdue_states_are_in_the_queue(
+    plan_2026, items, cambodia, malaysia, coordinator, reviewer
+):
+    reporting_round = make_round(plan_2026, opens=-30, due=-5, closes=20)
+    report = services.report_for(reporting_round=reporting_round, member_state=cambodia)
+    bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
+
+    page = logged_in(reviewer).get(HOME).content.decode()
+
+    returned = page[page.index("Returned, awaiting the country") : page.index("States overdue")]
+    assert "Cambodia · 2026 annual" in returned
+    overdue = page[page.index("States overdue") : page.index("Evidence awaiting review")]
+    assert "Malaysia" in overdue and "5 days late" in overdue
+    assert "Cambodia" not in overdue
+
+
+def test_the_coordinator_sees_the_round_the_check_and_what_the_reviewer_asked(
+    open_round, report, items, coordinator, reviewer
+):
+    bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
+
+    page = logged_in(coordinator).get(HOME).content.decode()
+
+    assert "Returned" in page
+    assert "3 never updated" in page
+    assert reverse("reviews:report_check", args=[open_round.pk, "KH"]) in page
+    assert "Please add evidence." in page
+
+
+def test_the_secretariat_sees_rounds_compliance_invitations_and_accounts(
+    open_round, secretariat, cambodia
+):
+    from accounts.services import invitation_create
+
+    invitation_create(
+        invited_by=secretariat, email="new@example.org", role="focal_point", member_state=cambodia
+    )
+
+    page = logged_in(secretariat).get(HOME).content.decode()
+
+    assert "2026 annual" in page and "Compliance in 2026 annual" in page
+    assert "Pending invitations (1)" in page and "new@example.org" in page
+    assert "active" in page and reverse("admin:accounts_user_changelist") in page
+
+
+@pytest.mark.parametrize("more", [0, 1])
+def test_the_queue_queries_do_not_grow(
+    open_round,
+    plan_2026,
+    cambodia,
+    malaysia,
+    reviewer,
+    focal_point,
+    django_assert_num_queries,
+    more,
+):
+    area = factories.make_focus_area(plan_2026)
+    for _ in range(1 + 10 * more):
+        item = factories.make_item(area)
+        ev.evidence_add_link(user=focal_point, item=item, title="G", url="https://example.org/g")
+    client = logged_in(reviewer)
+
+    # The header's count (in SIGNED_IN_PAGE); waiting reports; open rounds; pending evidence
+    # and its count.
+    with django_assert_num_queries(SIGNED_IN_PAGE + 4):
+        assert client.get(HOME).status_code == 200
