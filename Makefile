@@ -130,6 +130,11 @@ BENCH_ENV = DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} SIZES=$(SIZES) 
 bench: install
 	$(BENCH_ENV) $(BIN)/python -m bench
 
+# 20 users for 60 s against gunicorn (DEBUG=0, loopback only) on the benchmark's size S.
+LOAD_ARGS ?=
+load: install
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m bench.load $(LOAD_ARGS)
+
 # Uses the environment as it is: set production-like values first (see .ci/run).
 check-deploy: install
 	$(MANAGE) check --deploy --fail-level WARNING
