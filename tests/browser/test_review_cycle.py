@@ -81,7 +81,10 @@ def test_a_report_is_submitted_returned_fixed_resubmitted_and_accepted(
     dara.get_by_role("button", name="Save").click()
     expect(dara.get_by_role("status")).to_have_text("Saved 1.1: In progress, 50 %.")
     dara.goto(report_url)
-    dara.get_by_role("link", name="check the report").click()
+    # The returned report opens at what the reviewer asked, which links the check.
+    asked = dara.locator("#asked")
+    expect(asked).to_contain_text("What the reviewer asked")
+    asked.get_by_role("link", name="check the report").click()
     dara.get_by_label("Cover note (optional)").fill("1.1 updated.")
     dara.get_by_label("I have read the check and submit the report with").check()
     dara.get_by_role("button", name="Submit report").click()
