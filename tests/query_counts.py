@@ -48,6 +48,24 @@ CEILINGS = {
     "summaries:list": 7,
     # The summary; its trend; the states' summaries of the period.
     "summaries:detail": 6,
+    # The rounds; the user's state.
+    "reviews:round_list": 5,
+    # The plans open to rounds.
+    "reviews:round_create": 4,
+    # The current plan, its open round, the states, the round's reports.
+    "reviews:compliance": 7,
+    # The round with its plan, the member state, the report, the submissions with their
+    # submitters, the shown snapshot, the live statuses changed since it and the live evidence
+    # beside it, the transitions with who made them, the comments with their authors and items;
+    # a reviewer's page also lists the plan's items for a new comment. State user 12, reviewer 13.
+    "reviews:report_detail": 13,
+    # The round with its plan, the member state, the report, the plan's items with the state's
+    # statuses, the evidence asked more of.
+    "reviews:report_check": 8,
+    # The header's member state; the list.
+    "reviews:notification_list": 5,
+    # The evidence with its status, state, item and last reviewer.
+    "reviews:evidence_review": 4,
 }
 
 
