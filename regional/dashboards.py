@@ -9,19 +9,17 @@ import datetime
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.policy import (
     is_state_user,
-    scope_national,
     scope_submitted,
     sees_live_figures,
     visible_states,
 )
 from actions import charts, queries
-from actions.charts import Bar, Series, area_label
+from actions.charts import Series
 from actions.models import NationalStatus
 from reviews import queries as review_queries
 from reviews.models import CountryReport, ReportingRound, Submission
@@ -124,7 +122,7 @@ def report_url(submission):
     return f"{url}?{urlencode({'submission': submission.number})}"
 
 
-def _row(scope, label, state, tally, areas):
+def scope_row(scope, label, state, tally, areas):
     url = scope.link(state)
 
     def cell(tally, area=None):
@@ -148,7 +146,7 @@ def _row(scope, label, state, tally, areas):
     return row
 
 
-def _figures_for(plan, user, now, *, accepted=None, reporting_round=None):
+def figures_for(plan, user, now, *, accepted=None, reporting_round=None):
     """The figures `user` sees, the states whose figures they see, and the states listed.
 
     Live figures with the states `user` may see; accepted figures (always for observers, or
@@ -201,7 +199,7 @@ def dashboard_choice(user, rounds, params):
     return Choice(figures, options, reporting_round, area=params.get("area", ""))
 
 
-def _narrowed(figures, area):
+def narrowed(figures, area):
     """`figures` of one focus area only (its totals are then the area's)."""
     if area is None:
         return figures
@@ -212,12 +210,12 @@ def _narrowed(figures, area):
 def plan_dashboard(plan, user, *, choice=None, now=None):
     """Everything the regional dashboard of `plan` shows to `user`, as `choice` asks."""
     choice = choice or dashboard_choice(user, [], {})
-    figures, shown_ids, listed_ids = _figures_for(
+    figures, shown_ids, listed_ids = figures_for(
         plan, user, now, accepted=choice.accepted, reporting_round=choice.reporting_round
     )
     all_areas = figures.focus_areas
     area = next((a for a in all_areas if str(a.number) == choice.area), None)
-    figures = _narrowed(figures, area)
+    figures = narrowed(figures, area)
     reporting_ids = [state.pk for state in figures.reporting_states]
     accepted = figures.accepted
     scope = Scope(
@@ -229,11 +227,11 @@ def plan_dashboard(plan, user, *, choice=None, now=None):
             continue
         tally = figures.state_total(state) if state.pk in shown_ids else None
         cells = [(a, figures.cell(state, a)) for a in figures.focus_areas] if tally else []
-        row = _row(scope, state.name, state, tally, cells)
+        row = scope_row(scope, state.name, state, tally, cells)
         row.submission = figures.submissions.get(state.pk) if accepted else None
         rows.append(row)
     overall = figures.overall
-    region = _row(scope, REGION, None, overall, figures.by_focus_area())
+    region = scope_row(scope, REGION, None, overall, figures.by_focus_area())
     chosen = {"figures": choice.figures, "area": area.number if area is not None else ""}
     context = {
         "choice": choice,
@@ -377,217 +375,3 @@ def _activity_chart(activity):
         desc="How many status changes all reporting states recorded each month, and how many "
         "of them marked an action completed. The table below gives the same figures.",
     )
-
-
-def state_profile(plan, state):
-    """A member state's progress per focus area of `plan` (the caller checked visibility)."""
-    figures = queries.plan_figures(plan, member_state=state)
-    scope = Scope(plan, [state.pk], [state.pk])
-    tally = figures.state_total(state)
-    areas = [(area, figures.cell(state, area)) for area in figures.focus_areas] if tally else []
-    row = _row(scope, state.name, state, tally, areas)
-    bars = [
-        Bar(area_label(area.number, area.title, area.provenance), cell.tally.average_progress)
-        for area, cell in zip(figures.focus_areas, row.cells, strict=False)
-    ]
-    chart = charts.bar_chart(
-        bars,
-        chart_id="state-progress",
-        title=f"{state.name}: average progress per focus area, {plan.short_title}",
-        desc="Average progress of the state's applicable actions in each focus area, in per "
-        "cent. The table below gives the same figures.",
-    )
-    reports = (
-        CountryReport.objects.filter(member_state=state, round__plan=plan)
-        .select_related("round", "accepted_submission")
-        .annotate(
-            submission_count=Count("submissions"), last_submitted=Max("submissions__submitted_at")
-        )
-        .order_by("-round__opens_on")
-    )
-    return {"figures": figures, "row": row, "chart": chart, "round_history": reports}
-
-
-MATRIX_CSV_HEADER = [
-    "scope",
-    "member_state_code",
-    "member_state",
-    "plan",
-    "focus_area",
-    "focus_area_title",
-    "items",
-    "applicable",
-    "completed_percent",
-    "average_progress",
-    *queries.STATUS_ORDER,
-    "never_updated",
-    "stale",
-    "source",
-    "round",
-    "provenance",
-]
-
-
-def _one_decimal(value):
-    return None if value is None else round(value, 1)
-
-
-def _matrix_line(scope, state, plan, area, tally, submission=None, accepted=False):
-    return [
-        scope,
-        state.code if state else "",
-        state.name if state else REGION,
-        plan.code,
-        area.number if area else None,
-        area.title if area else "All focus areas",
-        tally.total,
-        tally.applicable,
-        _one_decimal(tally.completed_share),
-        _one_decimal(tally.average_progress),
-        *(tally.counts[value] for value in queries.STATUS_ORDER),
-        tally.never_updated,
-        tally.stale,
-        "accepted" if accepted else "live",
-        submission.report.round.name if submission else "",
-        area.provenance if area else None,
-    ]
-
-
-def matrix_csv_rows(plan, user, *, choice=None, now=None):
-    """The status matrix as CSV rows: each state whose figures `user` sees, then the region.
-
-    For each: one row per focus area, then its total (focus_area empty). States that do not
-    report on the plan have no rows. The figures are those `choice` asks for, as on the
-    dashboard (default: live; observers: accepted), of one focus area if it names one.
-    """
-    choice = choice or dashboard_choice(user, [], {})
-    figures, visible_ids, _ = _figures_for(
-        plan, user, now, accepted=choice.accepted, reporting_round=choice.reporting_round
-    )
-    area = next((a for a in figures.focus_areas if str(a.number) == choice.area), None)
-    figures = _narrowed(figures, area)
-    accepted = figures.accepted
-    for state in figures.reporting_states:
-        if state.pk not in visible_ids:
-            continue
-        submission = figures.submissions.get(state.pk)
-        for area in figures.focus_areas:
-            cell = figures.cell(state, area)
-            yield _matrix_line("state", state, plan, area, cell, submission, accepted)
-        total = figures.state_total(state)
-        yield _matrix_line("state", state, plan, None, total, submission, accepted)
-    for area, tally in figures.by_focus_area():
-        yield _matrix_line("region", None, plan, area, tally, accepted=accepted)
-    yield _matrix_line("region", None, plan, None, figures.overall, accepted=accepted)
-
-
-@dataclass
-class LinkedRecord:
-    item: object
-    reporting: bool  # False: the state was not a member for the item's plan
-    status: str = Status.NOT_STARTED
-    progress: int | None = 0
-    narrative: str = ""
-    updated_at: object = None
-
-    @property
-    def status_label(self):
-        return NationalStatus.display_value("status", self.status)
-
-
-def continuity_rows(item, links, rows, user):
-    """The records of `item`'s predecessors and successors beside each state's own row.
-
-    `links` are the item's continuity links, `rows` the states from `item_across_states`
-    (already scoped). One query, scoped through `scope_national`, whatever the number of links.
-    """
-    predecessors = [
-        link.from_item for link in links if link.to_item_id == item.pk and link.from_item
-    ]
-    successors = [link.to_item for link in links if link.from_item_id == item.pk and link.to_item]
-    linked = predecessors + successors
-    found = {}
-    if linked and rows:
-        statuses = scope_national(NationalStatus.objects.all(), user).filter(
-            action_item__in=linked, member_state__in=[row.pk for row in rows]
-        )
-        found = {(s.member_state_id, s.action_item_id): s for s in statuses}
-    comparison = []
-    for row in rows:
-        records = []
-        for other in linked:
-            saved = found.get((row.pk, other.pk))
-            record = LinkedRecord(other, reporting=row.reports_from <= other.plan.last_day)
-            if saved is not None:
-                record.status, record.progress = saved.status, saved.progress
-                record.narrative, record.updated_at = saved.narrative, saved.updated_at
-            records.append(record)
-        comparison.append((row, records))
-    return {
-        "links": links,
-        "predecessors": predecessors,
-        "successors": successors,
-        "linked": linked,
-        "comparison": comparison,
-    }
-
-
-@dataclass
-class AcceptedItemRow:
-    """One state's accepted record of an item, shaped like `queries.item_across_states` rows."""
-
-    state: object
-    submission: object
-    status: str
-    progress: int | None
-    narrative: str
-    updated_at: object
-    reports_on_plan: bool = True
-
-    @property
-    def name(self):
-        return self.state.name
-
-    @property
-    def code(self):
-        return self.state.code
-
-    @property
-    def url(self):
-        return report_url(self.submission)
-
-
-def accepted_item(item, user):
-    """An item across states from each state's latest accepted report (what observers see).
-
-    Two queries, plus one through `scope_submitted` to keep only what `user` may see.
-    """
-    from reviews.models import SubmissionItem
-
-    submissions = review_queries.latest_accepted_submissions(item.plan)
-    allowed = scope_submitted(
-        SubmissionItem.objects.filter(
-            submission__in=[s.pk for s in submissions.values()], action_item=item
-        ),
-        user,
-        "submission",
-    )
-    by_pk = {s.pk: s for s in submissions.values()}
-    rows = []
-    tally = queries.Tally()
-    for saved in allowed.order_by("submission__report__member_state__name"):
-        submission = by_pk[saved.submission_id]
-        rows.append(
-            AcceptedItemRow(
-                state=submission.report.member_state,
-                submission=submission,
-                status=saved.status,
-                progress=saved.progress,
-                narrative=saved.narrative,
-                updated_at=saved.last_changed_at,
-            )
-        )
-        tally.counts[saved.status] += 1
-        tally.progress_total += saved.progress or 0
-        tally.never_updated += saved.status_version == 0
-    return {"rows": rows, "tally": tally, "accepted": True}

@@ -33,7 +33,7 @@ from core.pdf import pdf_response
 from core.xlsx import xlsx_response
 from reviews.models import ReportingRound, Submission, SubmissionItem
 
-from . import dashboards
+from . import dashboards, matrix, profiles
 from .filters import EvidenceFilter, HistoryFilter, StatusFilter
 from .tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 
@@ -100,9 +100,9 @@ def _dashboard_choice(request, plan):
 def plan_matrix_csv(request, plan_code, fmt="csv"):
     plan = get_object_or_404(Plan, code=plan_code)
     choice = _dashboard_choice(request, plan)
-    rows = ((row, False) for row in dashboards.matrix_csv_rows(plan, request.user, choice=choice))
+    rows = ((row, False) for row in matrix.matrix_csv_rows(plan, request.user, choice=choice))
     title = f"Status matrix, {plan.short_title}"
-    return download(fmt, "status-matrix", dashboards.MATRIX_CSV_HEADER, rows, title=title)
+    return download(fmt, "status-matrix", matrix.MATRIX_CSV_HEADER, rows, title=title)
 
 
 @require_safe
@@ -131,7 +131,7 @@ def state_profile(request, code):
     if plan is not None and state.reports_in(plan):
         history = scope_national(StatusHistory.objects.all(), request.user, _STATUS_STATE)
         context.update(
-            dashboards.state_profile(plan, state),
+            profiles.state_profile(plan, state),
             reports=True,
             items=queries.state_status_rows(plan, state).order_by(
                 "focus_area_number", "position", "code"
@@ -153,7 +153,7 @@ def item_across_states(request, item_id):
         )
     )
     if not sees_live_figures(request.user):
-        context = {"item": item, "links": links, **dashboards.accepted_item(item, request.user)}
+        context = {"item": item, "links": links, **profiles.accepted_item(item, request.user)}
         return render(request, "reports/item_across_states.html", context)
     states = visible_states(request.user).with_reporting_in(item.plan)
     rows = list(queries.item_across_states(item, states))
@@ -161,7 +161,7 @@ def item_across_states(request, item_id):
         "item": item,
         "rows": rows,
         "tally": queries.item_tally(item),
-        **dashboards.continuity_rows(item, links, rows, request.user),
+        **profiles.continuity_rows(item, links, rows, request.user),
     }
     return render(request, "reports/item_across_states.html", context)
 
@@ -332,6 +332,16 @@ def round_report_csv(request, round_id, code, fmt="csv"):
     """A state's report in a round as submitted (?submission=N, default the latest one the
     user may see: observers only an accepted one)."""
     reporting_round = get_object_or_404(ReportingRound.objects.select_related("plan"), pk=round_id)
+    submission = _submission_shown(request, reporting_round, code)
+    state = submission.report.member_state
+    name = f"report-{state.code.lower()}-{slugify(reporting_round.name) or reporting_round.pk}"
+    header = [header for header, _ in ROUND_REPORT_COLUMNS]
+    title = f"{state}, {reporting_round.name}: submission {submission.number}"
+    return download(fmt, name, header, _submission_rows(submission), title=title)
+
+
+def _submission_shown(request, reporting_round, code):
+    """The submission asked for (?submission=N) or the latest one the user may see; else 404."""
     submissions = scope_submitted(
         Submission.objects.filter(
             report__round=reporting_round, report__member_state__code=code.upper()
@@ -345,20 +355,20 @@ def round_report_csv(request, round_id, code, fmt="csv"):
     if submission is None:
         raise Http404("No submitted report you may see.")
     submission.report.round = reporting_round
+    return submission
+
+
+def _submission_rows(submission):
+    """The frozen items of `submission` as download rows, with whether each is provisional."""
     items = (
         SubmissionItem.objects.filter(submission=submission)
         .annotate(provenance=F("action_item__provenance"))
         .order_by("focus_area_number", "position", "code")
     )
-    rows = (
+    return (
         (
             [value(submission, item) for _, value in ROUND_REPORT_COLUMNS],
             item.provenance == Provenance.PROVISIONAL,
         )
         for item in items.iterator(chunk_size=ITERATOR_CHUNK)
     )
-    state = submission.report.member_state
-    name = f"report-{state.code.lower()}-{slugify(reporting_round.name) or reporting_round.pk}"
-    header = [header for header, _ in ROUND_REPORT_COLUMNS]
-    title = f"{state}, {reporting_round.name}: submission {submission.number}"
-    return download(fmt, name, header, rows, title=title)

@@ -45,6 +45,26 @@ class ProgressSummaryQuerySet(models.QuerySet):
         """The summaries of one plan for the region (member_state None) or one state."""
         return self.filter(plan=plan, member_state=member_state)
 
+    def trend_until(self, summary, periods):
+        """The last `periods` summaries of `summary`'s scope up to it, oldest first."""
+        latest = (
+            self.of_scope(summary.plan, summary.member_state)
+            .filter(period_start__lte=summary.period_start)
+            .order_by("-period_start")[:periods]
+        )
+        return list(latest)[::-1]
+
+    def states_beside(self, summary):
+        """The member states' summaries of a regional `summary`'s plan and period, by name."""
+        if not summary.is_regional:
+            return self.none()
+        return (
+            self.filter(plan=summary.plan, period_start=summary.period_start)
+            .exclude(member_state__isnull=True)
+            .select_related("member_state")
+            .order_by("member_state__name")
+        )
+
     def for_listing(self):
         return self.select_related("plan", "member_state").order_by(
             "-period_start", "plan__start_year", "member_state__name"

@@ -20,8 +20,9 @@ from actions.models import NationalStatus
 from actions.queries import stale_cutoff
 from reviews.models import CountryReport, ReportingRound
 
+from .figures import SUBMITTED
 from .mailing import Kind, Mail, deliver
-from .summaries import SUBMITTED, local_today, period_containing, summarised_plans
+from .summaries import local_today, period_containing, summarised_plans
 
 STALE_ITEMS_LISTED = 20
 

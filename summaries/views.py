@@ -11,17 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 from django_tables2 import RequestConfig
 
-from actions.charts import (
-    Bar,
-    Series,
-    StackedRow,
-    area_label,
-    bar_chart,
-    stacked_bar_chart,
-    trend_chart,
-)
 from core.csv import csv_response
 
+from .charts import summary_charts
 from .digests import digest_choices, digest_preferences_save
 from .forms import DigestPreferencesForm
 from .models import ProgressSummary
@@ -54,24 +46,13 @@ def summary_detail(request, pk):
     figures = summary.figures_for(request.user)
     trend = [
         {"summary": item, "figures": item.figures_for(request.user)}
-        for item in ProgressSummary.objects.of_scope(summary.plan, summary.member_state)
-        .filter(period_start__lte=summary.period_start)
-        .order_by("-period_start")[:TREND_PERIODS]
-    ][::-1]
-    state_summaries = []
-    if summary.is_regional:
-        state_summaries = (
-            ProgressSummary.objects.visible_to(request.user)
-            .filter(plan=summary.plan, period_start=summary.period_start)
-            .exclude(member_state__isnull=True)
-            .select_related("member_state")
-            .order_by("member_state__name")
-        )
+        for item in ProgressSummary.objects.trend_until(summary, TREND_PERIODS)
+    ]
     context = {
         "summary": summary,
         "figures": figures,
         "trend": trend,
-        "state_summaries": state_summaries,
+        "state_summaries": ProgressSummary.objects.visible_to(request.user).states_beside(summary),
         **summary_charts(summary, figures, trend),
     }
     return render(request, "summaries/progresssummary_detail.html", context)
@@ -96,42 +77,3 @@ def digest_preferences(request):
         messages.success(request, "Your digest preferences were saved.")
         return redirect("summaries:preferences")
     return render(request, "summaries/digestpreference_form.html", {"form": form})
-
-
-def _area_label(area):
-    return area_label(area["number"], area["title"], area.get("provenance"))
-
-
-def summary_charts(summary, figures, trend):
-    """The SVG charts of a summary page; the page shows the same numbers in tables."""
-    areas = figures["focus_areas"]
-    rows = [StackedRow("All focus areas", figures["status_counts"])] + [
-        StackedRow(_area_label(area), area["status_counts"]) for area in areas
-    ]
-    labels = [item["summary"].short_period_label for item in trend]
-    return {
-        "status_chart": stacked_bar_chart(
-            rows,
-            chart_id="status-chart",
-            title=f"Status of the actions, {summary.scope_name}",
-            desc="Number of actions in each status, overall and per focus area.",
-        ),
-        "area_chart": bar_chart(
-            [Bar(_area_label(area), area["average_progress"]) for area in areas],
-            chart_id="area-chart",
-            title="Average progress per focus area",
-            desc="Average progress in per cent of the applicable actions of each focus area.",
-        ),
-        "trend_chart": trend_chart(
-            labels,
-            [
-                Series("Average progress", [i["figures"]["average_progress"] for i in trend]),
-                Series("Completed share", [i["figures"]["completed_share"] for i in trend]),
-            ],
-            chart_id="trend-chart",
-            title=f"Progress over the last {len(trend)} summaries",
-            desc="Average progress and share of completed actions, in per cent, per period.",
-            max_value=100,
-            unit=" %",
-        ),
-    }

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from actions.models import Evidence, NationalStatus, StatusHistory
 from core.csv import BOM, ITERATOR_CHUNK, cell, csv_lines, neutralised
-from regional import dashboards
+from regional import matrix
 from regional.tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 from tests import factories, small_plan
 from tests.factories import logged_in
@@ -431,7 +431,7 @@ def documented(title):
         ("National statuses", StatusTable.csv_header()),
         ("Status history", HistoryTable.csv_header()),
         ("Evidence", EvidenceTable.csv_header()),
-        ("Status matrix", dashboards.MATRIX_CSV_HEADER),
+        ("Status matrix", matrix.MATRIX_CSV_HEADER),
         ("A state's report in a round", [name for name, _ in ROUND_REPORT_COLUMNS]),
     ],
 )
