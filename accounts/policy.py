@@ -172,13 +172,6 @@ def may_manage_rounds(user: AnyUser) -> bool:
     return _role(user) == Role.SECRETARIAT
 
 
-def may_see_report(user: AnyUser, member_state: MemberState, *, accepted: bool) -> bool:
-    """Whether `user` may open `member_state`'s report of a round (observers: accepted ones)."""
-    if sees_accepted_data_only(user):
-        return accepted
-    return sees_every_state(user) or is_state_user_of(user, member_state)
-
-
 # --- People and accounts ---------------------------------------------------------------------
 
 
