@@ -66,6 +66,35 @@ CEILINGS = {
     "reviews:notification_list": 5,
     # The evidence with its status, state, item and last reviewer.
     "reviews:evidence_review": 4,
+    # Public pages (signed out: no session or user). The plans with counts; the member states
+    # with their first plan.
+    "home": 2,
+    # The plans with counts, predecessor and successor joined.
+    "actions:plan_list": 1,
+    # The plan with counts and neighbours, focus areas, items, lead bodies, states.
+    "actions:plan_detail": 5,
+    # The item with plan, neighbours and focus area, lead and supporting bodies, links from
+    # earlier items, links to later items.
+    "actions:action_item_detail": 5,
+    # The workspace: the member state, the current plan (with its predecessor), the current
+    # plan again (may the user edit it?), the number of rows, the attention counts, the focus
+    # areas of the filter, one page of rows with their statuses and editors, the number of items
+    # with evidence marked "needs more", the open reporting round with the state's report
+    # state; filtered, the chosen focus area (validated). Unfiltered 12, filtered 13; a
+    # reviewer's state picker (the current plan, the member states) 5.
+    "national:workspace": 13,
+    # The state named in the URL, then as the workspace, except that a reviewer's right to edit
+    # is settled without asking for the current plan.
+    "national:state_workspace": 11,
+    # The member state, the item with its plan and focus area, the status row with its last
+    # editor, the current plan (may the user edit?), the latest history rows with their
+    # editors, the evidence, the review comments on the item.
+    "national:status_detail": 10,
+    # As the status page, without the current plan, the evidence and the review comments.
+    "national:status_history": 7,
+    # The member state, the item with its plan and focus area, the current plan (may the user
+    # edit?), the status row with its last editor.
+    "national:status_edit": 7,
 }
 
 
