@@ -742,3 +742,21 @@ def review_queue() -> ReviewQueue:
         ),
         evidence_count=pending.count(),
     )
+
+
+def evidence_submitted_state(evidence: Evidence, status: NationalStatus) -> dict[str, Any]:
+    """Whether `evidence` is part of its state's latest submission of the action, and as
+    what: 1 query. Keys: `submitted_item` (or None) and `submitted_entry` (or None)."""
+    latest = (
+        SubmissionItem.objects.filter(
+            submission__report__member_state=status.member_state_id,
+            action_item=status.action_item_id,
+        )
+        .select_related("submission__report__round")
+        .order_by("-submission__submitted_at", "-pk")
+        .first()
+    )
+    entry = None
+    if latest is not None:
+        entry = next((e for e in latest.evidence if e.get("id") == evidence.pk), None)
+    return {"submitted_item": latest, "submitted_entry": entry}

@@ -37,7 +37,7 @@ from .pages import (
     report_page_context,
     secretariat_home_context,
 )
-from .queries import review_queue
+from .queries import evidence_submitted_state, review_queue
 
 
 def _round(round_id):
@@ -310,6 +310,7 @@ def evidence_review(request, pk):
             messages.success(request, f"Review of “{evidence.title}” saved.")
         return redirect(f"{back}#evidence")
     context = {"form": form, "evidence": evidence, "status": status, "back": back}
+    context |= evidence_submitted_state(evidence, status)
     return render(
         request, "reviews/evidence_review_form.html", context, status=400 if form.is_bound else 200
     )

@@ -64,8 +64,9 @@ CEILINGS = {
     "reviews:report_check": 8,
     # The header's member state; the list.
     "reviews:notification_list": 5,
-    # The evidence with its status, state, item and last reviewer.
-    "reviews:evidence_review": 4,
+    # The evidence with its status, state, item and last reviewer; the latest submitted row of
+    # the action (with its submission and round).
+    "reviews:evidence_review": 5,
     # Public pages (signed out: no session or user). The plans with counts; the member states
     # with their first plan.
     "home": 2,

@@ -104,3 +104,18 @@ def test_the_country_sees_the_submitted_state_of_a_returned_report(
     page = logged_in(coordinator).get(report_url(report)).content.decode()
 
     assert "Gazette" in page and "Withdrawn since submission" in page
+
+
+def test_the_evidence_review_says_whether_the_evidence_was_submitted(
+    report, items, submitted, reviewer, focal_point
+):
+    newer = ev.evidence_add_link(
+        user=focal_point, item=items[0], title="Newer", url="https://example.org/new"
+    )
+    client = logged_in(reviewer)
+
+    in_it = client.get(reverse("reviews:evidence_review", args=[submitted["link"].pk]))
+    since = client.get(reverse("reviews:evidence_review", args=[newer.pk]))
+
+    assert "Part of Cambodia's latest submission of this action (#1" in in_it.content.decode()
+    assert "Added since submission" in since.content.decode()
