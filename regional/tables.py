@@ -64,6 +64,9 @@ class ReportTable(PagedTable):
         """The table's rows in its current order, unpaginated (for the CSV)."""
         return self.data.data
 
+    def xlsx_rows(self, chunk_size):
+        return _xlsx_rows(self, chunk_size)
+
     def csv_rows(self, chunk_size):
         """The CSV rows of the table in its current order, fetched `chunk_size` at a time, and
         whether they are finished cells: on PostgreSQL (`core.csv.sql_cells`), a table with
@@ -86,6 +89,27 @@ class ReportTable(PagedTable):
             return rows.iterator(chunk_size=chunk_size), True
         records = self.ordered_rows().iterator(chunk_size=chunk_size)
         return (self.csv_row(record) for record in records), False
+
+
+def _xlsx_rows(table, chunk_size):
+    """The Excel rows of `table`, each (values, is_provisional), in its current order: on
+    PostgreSQL a table with `csv_values` reads them typed straight from SQL (no cell making:
+    the workbook types each cell), otherwise each record goes through `csv_columns`."""
+    if table.csv_values and sql_cells(connection):
+        names = [f"csv_{index}" for index in range(len(table.csv_values))]
+        values = {
+            name: F(value) if isinstance(value, str) else value
+            for name, (_, value) in zip(names, table.csv_values, strict=True)
+        }
+        rows = (
+            table.ordered_rows()
+            .annotate(**values, xlsx_provenance=F("national_status__action_item__provenance"))
+            .values_list(*names, "xlsx_provenance")
+        )
+        provisional = Provenance.PROVISIONAL
+        return ((row[:-1], row[-1] == provisional) for row in rows.iterator(chunk_size=chunk_size))
+    records = table.ordered_rows().iterator(chunk_size=chunk_size)
+    return ((table.csv_row(record), table.is_provisional(record)) for record in records)
 
 
 def _as_cell(expression, field, zone):

@@ -221,8 +221,7 @@ def _table_download(request, table, name, fmt):
     if fmt == "csv":
         rows, cells = table.csv_rows(ITERATOR_CHUNK)
         return csv_response(name, table.csv_header(), rows, cells=cells)
-    records = table.ordered_rows().iterator(chunk_size=ITERATOR_CHUNK)
-    rows = ((table.csv_row(r), table.is_provisional(r)) for r in records)
+    rows = table.xlsx_rows(ITERATOR_CHUNK)
     return download(fmt, name, table.csv_header(), rows, title=table.caption)
 
 
