@@ -96,6 +96,17 @@ CEILINGS = {
     # The member state, the item with its plan and focus area, the current plan (may the user
     # edit?), the status row with its last editor.
     "national:status_edit": 7,
+    # Public pages. The states with their first plan as subqueries.
+    "countries:member_state_list": 1,
+    # The state; the plans marked with its reporting.
+    "countries:member_state_detail": 2,
+    # Signed out, with DEBUG's demo box: the demo accounts with their states (none without it).
+    "accounts:login": 1,
+    # The user's member state.
+    "accounts:profile": 4,
+    # The count of invitations, member states for the form's choice, one page of invitations
+    # with their states and inviters.
+    "accounts:invitation_list": 6,
 }
 
 
