@@ -22,6 +22,7 @@ from .queries import (
     CHECK_FINDINGS,
     compliance_rows,
     compliance_summary,
+    latest_accepted_submissions,
     open_round_with_report,
     submission_check,
     submitted_rows,
@@ -241,3 +242,15 @@ def secretariat_home_context():
         "invitation_count": pending.count(),
         "accounts": accounts,
     }
+
+
+def observer_home_context():
+    """Each state's latest accepted report of the current plan and the one before: 1 query for
+    the plans, 1 per plan (two at most)."""
+    plans = [p for p in Plan.objects.for_listing().order_by("-start_year")[:2]]
+    accepted = []
+    for plan in plans:
+        latest = latest_accepted_submissions(plan)
+        rows = sorted(latest.values(), key=lambda s: s.report.member_state.name)
+        accepted.append((plan, rows))
+    return {"accepted": accepted}

@@ -34,6 +34,7 @@ from .pages import (
     check_page_context,
     compliance_context,
     coordinator_home_context,
+    observer_home_context,
     report_page_context,
     secretariat_home_context,
 )
@@ -373,5 +374,5 @@ def home(request):
     elif policy.is_state_user(user):
         return redirect("national:workspace")  # what needs attention, as before
     else:
-        return redirect("reports:index")  # observers: the accepted data
+        context = {"kind": "observer", **observer_home_context()}  # the accepted data
     return render(request, "reviews/home.html", context)

@@ -171,7 +171,7 @@ GET_MATRIX = rows([
     ("reports:downloads_help",           (),              LOGIN, 200,   200,   200,   200,   200),
     # Reporting rounds and review: a state user's report is their own state's only; observers
     # open any report page but see only accepted submissions on it. The moves are POST-only.
-    ("reviews:home",                     (),              LOGIN, 302,   200,   200,   200,   302),
+    ("reviews:home",                     (),              LOGIN, 302,   200,   200,   200,   200),
     ("reviews:round_list",               (),              LOGIN, 200,   200,   200,   200,   200),
     ("reviews:round_create",             (),              LOGIN, 403,   403,   403,   200,   403),
     ("reviews:compliance",               (),              LOGIN, 200,   200,   200,   200,   200),

@@ -23,11 +23,25 @@ def test_the_header_links_every_signed_in_user_to_their_work(focal_point, review
     assert f'href="{HOME}"' in page and "My work" in page
 
 
-def test_focal_points_land_on_what_needs_attention_and_observers_on_accepted_data(
-    focal_point, observer
-):
+def test_focal_points_land_on_what_needs_attention(focal_point):
     assert logged_in(focal_point).get(HOME).url == reverse("national:workspace")
-    assert logged_in(observer).get(HOME).url == reverse("reports:index")
+
+
+def test_observers_get_each_states_latest_accepted_report_as_table_and_csv(
+    report, items, coordinator, reviewer, observer, malaysia, other_coordinator
+):
+    bring_to(report, "accepted", coordinator=coordinator, reviewer=reviewer)
+    submitted_only = services.report_for(reporting_round=report.round, member_state=malaysia)
+    services.report_submit(user=other_coordinator, report=submitted_only)
+    client = logged_in(observer)
+
+    page = client.get(HOME).content.decode()
+
+    table = reverse("reviews:report_detail", args=[report.round_id, "KH"]) + "?submission=1"
+    csv = reverse("reports:round_report_csv", args=[report.round_id, "KH"]) + "?submission=1"
+    assert table in page and csv in page
+    assert "Malaysia" not in page  # submitted, not accepted
+    assert client.get(csv).status_code == 200
 
 
 def test_the_reviewer_queue_lists_reports_oldest_first_with_days_waiting(
