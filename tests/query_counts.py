@@ -48,6 +48,8 @@ CEILINGS = {
     "summaries:list": 7,
     # The summary; its trend; the states' summaries of the period.
     "summaries:detail": 6,
+    # A reviewer's work queue: waiting reports; open rounds; pending evidence and its count.
+    "reviews:home": 7,
     # The rounds; the user's state.
     "reviews:round_list": 5,
     # The plans open to rounds.
