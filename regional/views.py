@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -38,6 +39,8 @@ from .filters import EvidenceFilter, HistoryFilter, StatusFilter
 from .tables import ROUND_REPORT_COLUMNS, EvidenceTable, HistoryTable, StatusTable
 
 RECENT_CHANGES = 10
+# Actions per page of a state's profile: a plan of 1,500 actions is not one page of 650 KB.
+STATE_PROFILE_ITEMS = 50
 DOWNLOADS_DOC = Path(settings.BASE_DIR) / "docs" / "downloads.md"
 NOT_FILTERS = ("page", "per_page")
 # The path from a history or evidence row to its member state, for `scope_national`.
@@ -133,9 +136,12 @@ def state_profile(request, code):
         context.update(
             profiles.state_profile(plan, state),
             reports=True,
-            items=queries.state_status_rows(plan, state).order_by(
-                "focus_area_number", "position", "code"
-            ),
+            items=Paginator(
+                queries.state_status_rows(plan, state).order_by(
+                    "focus_area_number", "position", "code"
+                ),
+                STATE_PROFILE_ITEMS,
+            ).get_page(request.GET.get("page")),
             recent=history.filter(
                 national_status__member_state=state, national_status__action_item__plan=plan
             ).select_related("national_status__action_item", "changed_by")[:RECENT_CHANGES],

@@ -23,8 +23,8 @@ CEILINGS = {
     # The plans; the states the user may see.
     "reports:index": 5,
     # The state; the plans; the figures (states, focus areas, grouped statuses); the round
-    # history; the items with their statuses; the latest changes.
-    "reports:state_profile": 11,
+    # history; the items with their statuses (count, one page); the latest changes.
+    "reports:state_profile": 12,
     # The item; its continuity links; the states with their statuses; the regional tally; the
     # linked items' statuses.
     "reports:item_across_states": 8,
