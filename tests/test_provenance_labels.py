@@ -127,6 +127,11 @@ PAGES = [
         lambda w: reverse("reviews:report_detail", args=[w["round"].pk, "KH"]),
     ),
     (
+        "withdrawing evidence",
+        "focal_point",
+        lambda w: reverse("national:evidence_withdraw", args=[w["evidence"].pk]),
+    ),
+    (
         "evidence review",
         "reviewer",
         lambda w: reverse("reviews:evidence_review", args=[w["evidence"].pk]),
