@@ -64,7 +64,7 @@ def invitation_create(
     """Invite `email` to join with `role`; the e-mail with the link leaves after commit."""
     if role not in invitable_roles(invited_by):
         if not may_invite(invited_by):
-            raise PermissionDenied("You may not invite users.")
+            raise PermissionDenied("Secretariat admins and national coordinators invite users.")
         raise ValidationError({"role": "You may not invite users with this role."})
     if invites_for_own_state_only(invited_by):
         # A coordinator invites for their own state only, whatever the request said.

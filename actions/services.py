@@ -50,7 +50,10 @@ def national_status_update(
     checks: NUL bytes, broken characters, text too long, progress not a whole per cent).
     """
     if not can_edit_status(user, member_state, action_item.plan):
-        raise PermissionDenied("You cannot change this national status.")
+        raise PermissionDenied(
+            "Only the state's focal points and national coordinators change its statuses,"
+            " on the plan open for updates."
+        )
     if not is_whole_number(expected_version) or expected_version < 0:
         raise ValidationError(
             {"version": "This form is incomplete; open the item again and redo the change."}

@@ -401,7 +401,10 @@ def comment_add(
     coordinators reply to a thread a reviewer started.
     """
     if not may_comment(user, report.member_state):
-        raise PermissionDenied("You cannot comment on this report.")
+        raise PermissionDenied(
+            "Reviewers, secretariat admins and the state's focal points and coordinators"
+            " comment on its report."
+        )
     body = clean_text(body, label="The comment", required=True)
     if action_item is not None and action_item.plan_id != report.round.plan_id:
         raise ValidationError("That action is not part of this report's plan.")
