@@ -411,7 +411,7 @@ class Notification(models.Model):
     alone; at most one per (event, recipient), however often the job runs.
     """
 
-    event = models.CharField(max_length=60, help_text='e.g. "transition:12" or "comment:7".')
+    event = models.CharField(max_length=200, help_text='e.g. "transition:12" or "comment:7".')
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )

@@ -8,12 +8,14 @@ e-mail is a job of its own, so one bad address does not stop the others.
 
 import zoneinfo
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from outbox.mail import enqueue_email
+from reviews.models import Notification
 
 
 class Kind:
@@ -41,8 +43,29 @@ class Mail:
 
 @transaction.atomic
 def deliver(mails):
-    """Queue each of `mails` not queued before (by anyone); returns how many this run queued."""
+    """Queue each of `mails` not queued before (by anyone), and write each recipient's in-app
+    notification of the same event in the same transaction (once per event and person);
+    returns how many e-mails this run queued."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                event=mail.event,
+                recipient=mail.recipient,
+                subject=mail.subject[:300],
+                link=_path(mail.context.get("link", "")),
+            )
+            for mail in mails
+        ],
+        ignore_conflicts=True,  # an earlier run wrote it already
+    )
     return sum(_queue(mail) is not None for mail in mails)
+
+
+def _path(link):
+    """The site path of an e-mail's absolute link (notifications link within the site)."""
+    parts = urlsplit(link)
+    path = parts.path or "/"
+    return f"{path}#{parts.fragment}" if parts.fragment else path
 
 
 def _queue(mail):

@@ -83,6 +83,20 @@ def test_states_whose_report_is_not_in_are_reminded_a_week_before_it_is_due(fres
     assert message.alternatives[0][1] == "text/html"
 
 
+def test_each_reminder_is_also_an_in_app_notification_once(fresh, round_, people):
+    from reviews.models import Notification
+
+    send_reminders(today=day(-7))
+    send_reminders(today=day(-7))
+
+    notified = Notification.objects.order_by("recipient__email")
+    assert [(n.recipient.email, n.link) for n in notified] == [
+        ("my.co@example.org", "/national/"),
+        ("my.fp@example.org", "/national/"),
+    ]
+    assert "is due on 10 December 2026" in notified[0].subject
+
+
 def test_each_due_day_count_is_reminded_once(fresh, round_, people):
     counts = [send_reminders(today=day(offset)) for offset in (-8, -7, -7, -3, -1, -1, 0)]
 
