@@ -142,13 +142,6 @@ def make_user(
     )
 
 
-# Every signed-in request reads the session and the user; it does not write the session (the
-# idle timeout records the last activity at most once a minute, see rpa_tracker.middleware).
-SESSION_AND_USER = 2
-# A signed-in page (one with the site's header) also counts the user's unread notifications.
-SIGNED_IN_PAGE = SESSION_AND_USER + 1
-
-
 def logged_in(user):
     """A test client signed in as `user`."""
     client = Client()

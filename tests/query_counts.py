@@ -9,10 +9,11 @@ changes one number.
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-# The most queries each page may take, whatever the data; named by URL name. Each count starts
-# with the session and the user (2); a page with the site's header adds the user's unread
-# notifications (1). Where a page has variants (roles, an open round), its ceiling is the
-# largest variant's count.
+# The most queries each page may take, whatever the data; named by URL name. Each signed-in count
+# starts with the session and the user (2; the session is not written: the idle timeout records
+# the last activity at most once a minute, see rpa_tracker.middleware); a page with the site's
+# header adds the user's unread notifications (1). Where a page has variants (roles, an open
+# round), its ceiling is the largest variant's count.
 CEILINGS = {
     # The plans; the plan's rounds (the figures choice); the states, focus areas and grouped
     # statuses (figures), or with accepted reports the accepted submissions and their grouped
