@@ -49,8 +49,13 @@ CEILINGS = {
     "summaries:list": 7,
     # The summary; its trend; the states' summaries of the period.
     "summaries:detail": 6,
-    # A reviewer's work queue: waiting reports; open rounds; pending evidence and its count.
-    "reviews:home": 7,
+    # A reviewer's work queue: waiting reports; open rounds; pending evidence and its count
+    # (reviewer 7). A coordinator's: the header's member state, the current plan, the open
+    # round with the report's state, the check (2), the latest return (coordinator 10). The
+    # secretariat's: the queue (with an open round past due, its compliance: 2 more); the
+    # current plan, its open round, the round's states and reports; the rounds; the pending
+    # invitations and their count; the accounts (secretariat 15).
+    "reviews:home": 17,
     # The rounds; the user's state.
     "reviews:round_list": 5,
     # The plans open to rounds.

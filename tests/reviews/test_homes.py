@@ -127,3 +127,38 @@ def test_the_queue_queries_do_not_grow(
     client = logged_in(reviewer)
 
     assert_flat(client, "reviews:home", HOME, lambda: evidence_awaiting_review(10))
+
+
+def test_the_coordinator_home_queries_do_not_grow(
+    open_round, report, plan_2026, coordinator, reviewer, focal_point
+):
+    area = factories.make_focus_area(plan_2026)
+
+    def more_items_with_evidence(count):
+        for _ in range(count):
+            item = factories.make_item(area)
+            ev.evidence_add_link(
+                user=focal_point, item=item, title="G", url="https://example.org/g"
+            )
+
+    more_items_with_evidence(1)
+    bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
+
+    assert_flat(logged_in(coordinator), "reviews:home", HOME, lambda: more_items_with_evidence(10))
+
+
+def test_the_secretariat_home_queries_do_not_grow(open_round, cambodia, malaysia, secretariat):
+    from accounts.services import invitation_create
+
+    def invitations(first, count):
+        for n in range(first, first + count):
+            invitation_create(
+                invited_by=secretariat,
+                email=f"p{n}@example.org",
+                role="focal_point",
+                member_state=cambodia,
+            )
+
+    invitations(0, 1)
+
+    assert_flat(logged_in(secretariat), "reviews:home", HOME, lambda: invitations(1, 12))
