@@ -12,6 +12,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k csv -x"`.
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist); tests that share Redis stay in one worker.
+# `make test WORKERS=0` runs it in one process.
+WORKERS ?= auto
 
 # Management commands that fill the embedded database, in this order. A command that does
 # not exist in this checkout is reported and skipped, so the list can name commands that
@@ -101,7 +104,7 @@ axe-core:
 	fi
 
 test: install axe-core
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -24,6 +24,13 @@ def _skipped(config):
     return reporter.stats.get("skipped", []) if reporter else []
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that share the Redis database (REDIS_URL) run in one xdist worker, one at a time."""
+    for item in items:
+        if item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.xdist_group("redis"))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Under RPA_REQUIRE_SERVICES=1 a run with any skipped test fails, whatever skipped it."""
     if REQUIRE_SERVICES and _skipped(session.config) and exitstatus == pytest.ExitCode.OK:
