@@ -106,7 +106,10 @@ def signed_in_context(browser, live_server, user):
     return context
 
 
+# One test per role, so that the test workers share the visits.
+@pytest.mark.parametrize("role", ROLES)
 def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(
+    role,
     world,
     live_server,
     browser,
@@ -114,25 +117,24 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(
     request,
 ):
     problems, visits, started = [], 0, time.monotonic()
-    for role in ROLES:
-        context = signed_in_context(browser, live_server, request.getfixturevalue(role))
-        page = context.new_page()
-        for url in pages_for(role, world):
-            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
-            response = page.goto(live_server.url + url)
-            visits += 1
-            where = f"{role} {url}"
-            if response.status != 200:
-                problems.append(f"{where}: answered {response.status}")
-                continue
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                overflow = page.evaluate(OVERFLOW)
-                if overflow > 0:
-                    problems.append(f"{where} at {width} px: {overflow} px wider than the screen")
-            problems += [f"{where}: {p}" for p in checked(page, axe_core)]
-        context.close()
-    print(f"\n{visits} page visits in {time.monotonic() - started:.0f} s")
+    context = signed_in_context(browser, live_server, request.getfixturevalue(role))
+    page = context.new_page()
+    for url in pages_for(role, world):
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        response = page.goto(live_server.url + url)
+        visits += 1
+        where = f"{role} {url}"
+        if response.status != 200:
+            problems.append(f"{where}: answered {response.status}")
+            continue
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            overflow = page.evaluate(OVERFLOW)
+            if overflow > 0:
+                problems.append(f"{where} at {width} px: {overflow} px wider than the screen")
+        problems += [f"{where}: {p}" for p in checked(page, axe_core)]
+    context.close()
+    print(f"\n{role}: {visits} page visits in {time.monotonic() - started:.0f} s")
 
     assert not problems, "\n".join(problems)
 
