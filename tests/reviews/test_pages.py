@@ -1,6 +1,7 @@
 """The review pages: rounds, a state's report, compliance, evidence review; by role and state."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -408,6 +409,21 @@ def test_a_reviewer_comments_on_an_item_and_the_state_replies(
     assert reply["Location"].endswith(f"#comment-{Comment.objects.last().pk}")
     thread = Comment.objects.filter(report__member_state=cambodia, action_item=items[1])
     assert list(thread.values_list("body", flat=True)) == ["?", "!"]
+
+
+def test_a_state_users_empty_reply_names_the_error_without_links_to_missing_fields(
+    open_round, items, reviewer, focal_point
+):
+    logged_in(reviewer).post(comment_url(open_round), {"item": items[1].pk, "body": "?"})
+
+    response = logged_in(focal_point).post(comment_url(open_round), {"item": items[1].pk})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'role="alert"' in page
+    targets = re.findall(r'href="#([^"]+)"', page)
+    missing = [t for t in targets if f'id="{t}"' not in page and f"id='{t}'" not in page]
+    assert missing == []
 
 
 @pytest.mark.parametrize("item", ["999999", "abc", "1; DROP TABLE"])
