@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.policy import scope_national
+from core.committed import note_committed
 
 from . import evidence as ev
 from .models import ActionItem, Evidence, NationalStatus
@@ -198,6 +199,7 @@ def evidence_link_add(request, item_id):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            note_committed(request, f"Link “{evidence.title}” added.")
             messages.success(request, f"Link “{evidence.title}” added.")
             return redirect(status_detail_url(item))
     return _form_page(request, item, link_form=form)
@@ -231,6 +233,7 @@ def _evidence_file_add(request, item_id, size_limit):
             return _form_page(request, item, status_code=503, file_form=form)
         else:
             noun = "file" if len(added) == 1 else "files"
+            note_committed(request, f"{len(added)} {noun} added.")
             messages.success(request, f"{len(added)} {noun} added.")
             return redirect(status_detail_url(item))
     return _form_page(request, item, file_form=form)

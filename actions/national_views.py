@@ -25,6 +25,7 @@ from accounts.policy import (
     scope_national,
     visible_states,
 )
+from core.committed import note_committed
 
 from .evidence import EvidenceNotStored, EvidenceSizeLimitHandler, status_update_with_evidence
 from .forms import NationalStatusEvidenceForm, NationalStatusForm
@@ -138,7 +139,9 @@ def _status_edit(request, item_id, size_limit):
             form.add_error("file", error.message)
             return _edit_page(request, form, current, status=503)
         else:
-            messages.success(request, _saved_message(item, saved, arguments))
+            message = _saved_message(item, saved, arguments)
+            note_committed(request, message)
+            messages.success(request, message)
             return redirect("national:status_detail", item.pk)
     return _edit_page(request, form, current, status=400)
 

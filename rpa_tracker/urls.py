@@ -9,6 +9,8 @@ from . import views
 # two-factor code; its own page would skip both.
 admin.site.login = admin_login
 
+handler500 = "rpa_tracker.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("plans/", include("actions.urls")),
