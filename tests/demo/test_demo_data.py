@@ -9,34 +9,15 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from accounts.models import DEMO_EMAIL_DOMAIN, STATE_ROLES, Role, User
-from actions.models import Evidence, NationalStatus, Plan, StatusHistory
+from accounts.models import DEMO_EMAIL_DOMAIN, STATE_ROLES, Role
+from actions.models import Evidence, NationalStatus, StatusHistory
 from countries.models import MemberState
 from demo import national as demo
 from tests.conftest import shared_data
+from tests.demo.conftest import DEMO_PASSWORD, demo_users, history_plan, load_demo, row_counts
 
 Status = NationalStatus.Status
-DEMO_PASSWORD = "demo password for tests"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_demo(*options):
-    out = io.StringIO()
-    call_command("load_demo_data", *options, stdout=out)
-    return out.getvalue()
-
-
-def row_counts():
-    models = (User, NationalStatus, StatusHistory, Evidence)
-    return {model.__name__: model.objects.count() for model in models}
-
-
-def demo_users():
-    return User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
-
-
-def history_plan():
-    return Plan.objects.get(code=demo.HISTORY_PLAN)
 
 
 pytestmark = pytest.mark.django_db
@@ -49,12 +30,6 @@ def demo_database(django_db_setup, django_db_blocker):
         call_command("load_reference_data", stdout=io.StringIO())
         load_demo()
         yield
-
-
-@pytest.fixture
-def debug_on(settings):
-    settings.DEBUG = True
-    settings.DEMO_PASSWORD = DEMO_PASSWORD
 
 
 def test_creates_an_account_for_every_role_with_the_demo_password():

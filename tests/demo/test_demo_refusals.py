@@ -1,43 +1,9 @@
 """load_demo_data refuses to run on a database without the reference data."""
 
-import io
-from pathlib import Path
-
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
-from accounts.models import DEMO_EMAIL_DOMAIN, User
-from actions.models import Evidence, NationalStatus, Plan, StatusHistory
-from demo import national as demo
-
-Status = NationalStatus.Status
-DEMO_PASSWORD = "demo password for tests"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_demo(*options):
-    out = io.StringIO()
-    call_command("load_demo_data", *options, stdout=out)
-    return out.getvalue()
-
-
-def row_counts():
-    models = (User, NationalStatus, StatusHistory, Evidence)
-    return {model.__name__: model.objects.count() for model in models}
-
-
-def demo_users():
-    return User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
-
-
-def history_plan():
-    return Plan.objects.get(code=demo.HISTORY_PLAN)
-
-
-@pytest.fixture
-def debug_on(settings):
-    settings.DEBUG = True
-    settings.DEMO_PASSWORD = DEMO_PASSWORD
+from tests.demo.conftest import load_demo, row_counts
 
 
 def test_refuses_without_reference_data(db, debug_on):
