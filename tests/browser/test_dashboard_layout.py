@@ -71,11 +71,11 @@ def page_overflow(page):
     ],
 )
 def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
-    page, live_server, reviewer, observer, region, persona, query, columns
+    page, live_server, reviewer, observer, region, persona, query, columns, tmp_path
 ):
     user = {"reviewer": reviewer, "observer": observer}[persona]
     open_dashboard(page, live_server, user, region + query, SCREEN)
-    page.screenshot(path=f"/tmp/rpa-dashboard-1280-{persona}{len(columns)}.png")
+    page.screenshot(path=tmp_path / f"dashboard-1280-{persona}{len(columns)}.png")
 
     assert page_overflow(page) == 0
     matrix = page.locator("#matrix")
@@ -102,13 +102,13 @@ def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
 
 
 def test_the_whole_dashboard_is_at_most_three_screens_tall_at_1280(
-    page, live_server, reviewer, region
+    page, live_server, reviewer, region, tmp_path
 ):
     open_dashboard(page, live_server, reviewer, region, SCREEN)
 
     height = page.evaluate("() => document.documentElement.scrollHeight")
 
-    page.screenshot(path="/tmp/rpa-dashboard-1280-full.png", full_page=True)
+    page.screenshot(path=tmp_path / "dashboard-1280-full.png", full_page=True)
     assert height <= 3 * SCREEN["height"], height
 
 
@@ -140,7 +140,7 @@ def test_the_shades_step_in_lightness_and_keep_their_text_readable(
 
 
 def test_at_360_only_the_matrix_scrolls_sideways_inside_its_region(
-    page, live_server, reviewer, region
+    page, live_server, reviewer, region, tmp_path
 ):
     open_dashboard(page, live_server, reviewer, region, PHONE)
 
@@ -162,4 +162,4 @@ def test_at_360_only_the_matrix_scrolls_sideways_inside_its_region(
           .map(el => el.tagName + '.' + el.className)"""
     )
     assert wider == []
-    page.screenshot(path="/tmp/rpa-dashboard-360.png", full_page=True)
+    page.screenshot(path=tmp_path / "dashboard-360.png", full_page=True)
