@@ -65,6 +65,13 @@ def shared_data(django_db_blocker):
         transaction.set_rollback(True)
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded evidence goes to this test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 PASSWORD = "correct horse 42"
 
 

@@ -55,12 +55,6 @@ def pdf(name="report.pdf", content=b"%PDF-1.4\n%%EOF\n"):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def item(plan_2026):
     return factories.make_item(factories.make_focus_area(plan_2026), code="1.1")
 

@@ -106,12 +106,6 @@ def download_body(response):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def item(plan_2026):
     """An action of the plan states report on now (the 2026–2030 draft)."""
     return factories.make_item(factories.make_focus_area(plan_2026), code="1.1")

@@ -15,12 +15,6 @@ from tests.factories import logged_in, png_bytes
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def item(plan_2026):
     return factories.make_item(factories.make_focus_area(plan_2026), code="1.1")
 

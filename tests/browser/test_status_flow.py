@@ -22,12 +22,6 @@ def item(plan_2026):
     return factories.make_item(area, code="1.1", title=ITEM_TITLE)
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def log_in(page, live_server, email):
     """Log in through the real form; state users land on their country's workspace."""
     page.goto(live_server.url + reverse("accounts:login"))

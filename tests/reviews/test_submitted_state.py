@@ -12,12 +12,6 @@ from tests.factories import logged_in, png_bytes
 from tests.reviews.conftest import bring_to
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def report_url(report):
     return reverse("reviews:report_detail", args=[report.round_id, "KH"])
 
