@@ -2,7 +2,9 @@
 
 import datetime
 import functools
+import threading
 
+from django.db import connection
 from django.test import TestCase
 
 from actions.models import ActionItem, Plan
@@ -88,3 +90,23 @@ def events(prefix):
     return {
         key.removeprefix("email:").rsplit(":", 1)[0] for key in done.values_list("key", flat=True)
     }
+
+
+def run_twice_at_once(job):
+    """Run `job` in two threads at once (each with its own connection); return their errors."""
+    errors = []
+
+    def run():
+        try:
+            job()
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors

@@ -21,7 +21,7 @@ from tests import factories, small_plan
 from tests.conftest import service_missing
 from tests.outbox.test_outbox import make_due
 
-from .summary_helpers import FINISHED, TODAY, open_small_plan, sending
+from .summary_helpers import FINISHED, TODAY, open_small_plan, run_twice_at_once, sending
 
 send_digests = sending(digests.send_digests)
 
@@ -190,27 +190,14 @@ def test_two_runs_at_once_send_each_digest_once(transactional_db, small, people,
         service_missing("needs PostgreSQL (DATABASE_URL=postgres://…): SQLite runs one writer")
     barrier = threading.Barrier(2)
     real = digests.digest_mails
-    errors = []
 
     def meet(*args, **kwargs):
         mails = real(*args, **kwargs)
         barrier.wait(timeout=10)  # both runs know whom to write to before either claims
         return mails
 
-    def run():
-        try:
-            send_digests(today=TODAY)
-        except Exception as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connection.close()
-
     monkeypatch.setattr(digests, "digest_mails", meet)
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_twice_at_once(lambda: send_digests(today=TODAY))
 
     assert errors == []
     assert len(mail.outbox) == 5

@@ -26,6 +26,7 @@ from .summary_helpers import (
     make_round,
     make_summary,
     open_small_plan,
+    run_twice_at_once,
     submit,
 )
 
@@ -369,7 +370,6 @@ def test_two_runs_at_once_leave_one_summary_each(transactional_db, small, monkey
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL (DATABASE_URL=postgres://…): SQLite runs one writer")
     barrier = threading.Barrier(2)
-    errors = []
     real = summaries.compute_figures
 
     def meet_then_compute(*args, **kwargs):
@@ -377,20 +377,8 @@ def test_two_runs_at_once_leave_one_summary_each(transactional_db, small, monkey
         barrier.wait(timeout=10)  # both runs have their figures before either writes
         return figures
 
-    def run():
-        try:
-            summaries.make_progress_summaries(today=TODAY)
-        except Exception as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connection.close()
-
     monkeypatch.setattr(summaries, "compute_figures", meet_then_compute)
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_twice_at_once(lambda: summaries.make_progress_summaries(today=TODAY))
 
     assert errors == []
     assert summary_keys() == [
