@@ -44,6 +44,7 @@ from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.utils import timezone
 
 from actions.models import ActionItem, FocusArea, NationalStatus, Plan, StatusHistory
+from core.sql import cross_join
 from countries.models import MemberState
 
 if TYPE_CHECKING:
@@ -366,10 +367,20 @@ def state_status_rows(plan: Plan, member_state: MemberState) -> QuerySet[ActionI
     """
     text: dict[str, Any] = {"output_field": CharField()}
     rows = ActionItem.objects.filter(plan=plan).with_national_status(member_state)
+    return _status_row_fields(
+        rows.annotate(
+            state_id=Value(member_state.pk, output_field=IntegerField()),
+            state_code=Value(member_state.code, **text),
+            state_name=Value(member_state.name, **text),
+        ),
+        plan,
+    )
+
+
+def _status_row_fields(rows: QuerySet[ActionItem], plan: Plan) -> QuerySet[ActionItem]:
+    """The names `state_status_rows` adds to rows annotated by `with_national_status`."""
+    text: dict[str, Any] = {"output_field": CharField()}
     return rows.annotate(
-        state_id=Value(member_state.pk, output_field=IntegerField()),
-        state_code=Value(member_state.code, **text),
-        state_name=Value(member_state.name, **text),
         plan_code=Value(plan.code, **text),
         focus_area_number=F("focus_area__number"),
         focus_area_title=F("focus_area__title"),
@@ -388,24 +399,16 @@ def status_pairs(
 ) -> QuerySet[ActionItem]:
     """The (state, item) rows of `plan` for each of `member_states`, as one queryset.
 
-    One SQL query (UNION ALL of `state_status_rows` per state) that can be counted, ordered by
-    its annotated names and sliced, but not filtered further: pass `refine(queryset)` to
-    filter each state's part first. `member_states` must already be scoped to the user.
+    One SQL query: the plan's items joined with every one of `member_states` (a cross join),
+    each pair with its national status if there is one, as `state_status_rows` names them.
+    It can be filtered, counted, ordered by its annotated names and sliced; `refine(queryset)`
+    filters it further. `member_states` must already be scoped to the user.
     """
-    parts = [state_status_rows(plan, state) for state in member_states]
-    if refine is not None:
-        parts = [refine(part) for part in parts]
-    if not parts:
-        return _no_status_rows(plan)
-    if len(parts) == 1:
-        return parts[0]
-    return parts[0].union(*parts[1:], all=True)
-
-
-def _no_status_rows(plan: Plan) -> QuerySet[ActionItem]:
-    """An empty queryset with the same names as `state_status_rows`, to order and count."""
-    placeholder = MemberState(pk=0, code="", name="")
-    return state_status_rows(plan, placeholder).none()
+    items = ActionItem.objects.filter(plan=plan)
+    pairs = cross_join(items, MemberState, state_id="id", state_code="code", state_name="name")
+    pairs = pairs.filter(state_id__in=[state.pk for state in member_states])
+    rows = _status_row_fields(pairs.with_national_status(F("state_id")), plan)
+    return refine(rows) if refine is not None else rows
 
 
 def member_states_with_first_plan() -> QuerySet[MemberState]:

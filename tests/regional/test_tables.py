@@ -3,9 +3,12 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from actions import queries
 from actions.models import Evidence, NationalStatus, StatusHistory
 from core.tables import MAX_PAGE_SIZE, PAGE_SIZE
 from tests import factories, small_plan
@@ -346,3 +349,29 @@ def test_table_queries_do_not_grow(small, reviewer, page, params):
     client = logged_in(reviewer)
 
     assert_flat(client, page, reverse(page), lambda: grow(small, 3, 30, first=11), params)
+
+
+def test_status_pairs_are_each_states_own_rows_in_one_query(
+    small, plan_2021, cambodia, malaysia, timor_leste
+):
+    names = ("state_id", "state_code", "state_name", "code", "status", "progress", "updated_at")
+    names += ("status_version", "updated_by_name", "plan_code", "focus_area_number", "narrative")
+
+    def values(rows):
+        return sorted(
+            (tuple(getattr(row, name) for name in names) for row in rows),
+            key=lambda value: (value[1], value[3]),
+        )
+
+    expected = values(
+        row for state in (cambodia, malaysia) for row in queries.state_status_rows(plan_2021, state)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        pairs = values(queries.status_pairs(plan_2021, [malaysia, cambodia]))
+
+    assert pairs == expected
+    assert len(captured) == 1
+    assert ("KH", "1.3", "not_started", 0) in [(p[1], p[3], p[4], p[5]) for p in pairs]
+    refined = queries.status_pairs(plan_2021, [cambodia], refine=lambda q: q.filter(code="1.3"))
+    assert [(row.state_code, row.code) for row in refined] == [("KH", "1.3")]
+    assert list(queries.status_pairs(plan_2021, [])) == []
