@@ -10,13 +10,15 @@ from django.conf import settings
 from django.db.models import Max, Q
 
 from actions.models import ActionItem, NationalStatus
-from actions.queries import plan_figures, stale_cutoff
+from actions.queries import STATUS_ORDER, Tally, plan_figures, stale_cutoff
+from countries.models import MemberState
 from reviews.models import CountryReport, ReportingRound
 from reviews.queries import accepted_plan_figures, compliance_rows, compliance_summary
 
 from .models import ProgressSummary
 
-FIGURES_VERSION = 1
+# 2: every tally carries its progress_total, so that a region's figures add up from its states'.
+FIGURES_VERSION = 2
 STALE_ITEMS_KEPT = 50
 # An item in one of these is not overdue, whatever its timeframe.
 SETTLED = (
@@ -41,12 +43,7 @@ def compute_figures(plan, period, *, today, now, states=None):
     compliance = _compliance(plan, today)
     previous = _previous_final(plan, period)
     accepted = _accepted_figures(plan)
-    common = {
-        "version": FIGURES_VERSION,
-        "as_of": now.isoformat(),
-        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-        "stale_after_days": settings.STALE_AFTER_DAYS,
-    }
+    common = _common(period, now)
 
     region = {
         **common,
@@ -61,24 +58,145 @@ def compute_figures(plan, period, *, today, now, states=None):
     }
     result = {None: region}
     for state in reporting:
-        result[state.pk] = {
-            **common,
-            **_tally_figures(figures.state_total(state)),
-            "states": 1,
-            "focus_areas": [
-                _area_figures(area, figures.cell(state, area)) for area in figures.focus_areas
-            ],
-            "overdue": len(overdue_items.get(state.pk, [])),
-            "overdue_items": overdue_items.get(state.pk, []),
-            "stale_items": stale_items.get(state.pk, [])[:STALE_ITEMS_KEPT],
-            "compliance": compliance and _state_compliance(*compliance, state, today),
-        }
+        result[state.pk] = _state_figures(
+            common,
+            figures,
+            state,
+            overdue_items=overdue_items.get(state.pk, []),
+            stale_items=stale_items.get(state.pk, []),
+            compliance=compliance and _state_compliance(*compliance, state, today),
+        )
     for scope, values in result.items():
         values["change"] = change_between(values, previous.get(scope))
     earlier = previous.get(None)
     earlier_accepted = earlier.figures.get("accepted", {}) if earlier else None
     accepted["change"] = change_between(accepted, earlier, earlier_accepted)
     return result
+
+
+# The keys of a state's stored figures that `refreshed_figures` reads.
+STORED_KEYS = (
+    "version",
+    "status_counts",
+    "progress_total",
+    "never_updated",
+    "stale",
+    "focus_areas",
+    "overdue",
+    "compliance",
+)
+
+
+def refreshed_figures(plan, period, member_state, region, stored, *, today, now):
+    """{None: the region's figures, member_state's id: the state's} for `plan` in `period` after
+    a change of `member_state`'s statuses or evidence, or None when the stored figures cannot
+    stand in for the other states' (then compute_figures must run).
+
+    The state's figures come afresh from its own rows (about eight queries, each reading one
+    state's rows); the region's tallies, focus areas and overdue count add up from them and
+    `stored` ({state id: its current summary's STORED_KEYS}). What a status change does not
+    change is kept from the state's and the region's (`region`) current figures: the open
+    round's compliance and the figures from accepted reports. The result is what
+    compute_figures gives for these two scopes as long as the stored figures are (the periodic
+    job computes them all afresh).
+    """
+    figures = plan_figures(plan, member_state, now=now)
+    if not figures.reporting_states or region.get("version") != FIGURES_VERSION:
+        return None
+    state = figures.reporting_states[0]
+    reporting = set(MemberState.objects.reporting_in(plan).order_by().values_list("pk", flat=True))
+    others = {scope: stored.get(scope) for scope in reporting - {state.pk}}
+    if not all(_adds_up(values, figures.focus_areas) for values in others.values()):
+        return None
+    own = stored.get(state.pk)
+    if own is None or own.get("version") != FIGURES_VERSION:
+        return None
+    previous = _previous_final(plan, period, scopes=(None, state.pk))
+    common = _common(period, now)
+    values = _state_figures(
+        common,
+        figures,
+        state,
+        overdue_items=_overdue_items(plan, today, [state]).get(state.pk, []),
+        stale_items=_stale_items(plan, now, member_state=state).get(state.pk, []),
+        compliance=own["compliance"],
+    )
+    tallies = {scope: _stored_tally(other) for scope, other in others.items()}
+    tallies[state.pk] = figures.state_total(state)
+    cells = {
+        (scope, area.number): _stored_tally(stored_area)
+        for scope, other in others.items()
+        for area, stored_area in zip(figures.focus_areas, other["focus_areas"], strict=True)
+    }
+    cells.update(
+        {(state.pk, area.number): figures.cell(state, area) for area in figures.focus_areas}
+    )
+    result = {
+        None: {
+            **common,
+            **_tally_figures(sum(tallies.values(), Tally())),
+            "states": len(reporting),
+            "focus_areas": [
+                _area_figures(area, sum((cells[scope, area.number] for scope in tallies), Tally()))
+                for area in figures.focus_areas
+            ],
+            "overdue": values["overdue"] + sum(other["overdue"] for other in others.values()),
+            "overdue_items": [],
+            "stale_items": [],
+            "compliance": region.get("compliance"),
+            "accepted": region.get("accepted"),
+        },
+        state.pk: values,
+    }
+    for scope, scope_values in result.items():
+        scope_values["change"] = change_between(scope_values, previous.get(scope))
+    return result
+
+
+def _adds_up(values, focus_areas):
+    """Whether a state's stored figures can be added up with fresh ones: of this version, and
+    with the plan's focus areas as they are now (each with one pair per item)."""
+    if values is None or values.get("version") != FIGURES_VERSION:
+        return False
+    stored_areas = values.get("focus_areas") or []
+    return [(area.get("number"), area.get("pairs")) for area in stored_areas] == [
+        (area.number, area.item_count) for area in focus_areas
+    ]
+
+
+def _stored_tally(values):
+    """The Tally behind stored figures (see _tally_figures)."""
+    counts = values["status_counts"]
+    return Tally(
+        counts={status: counts.get(status, 0) for status in STATUS_ORDER},
+        progress_total=values["progress_total"],
+        never_updated=values["never_updated"],
+        stale=values["stale"],
+    )
+
+
+def _common(period, now):
+    return {
+        "version": FIGURES_VERSION,
+        "as_of": now.isoformat(),
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "stale_after_days": settings.STALE_AFTER_DAYS,
+    }
+
+
+def _state_figures(common, figures, state, *, overdue_items, stale_items, compliance):
+    return {
+        **common,
+        **_tally_figures(figures.state_total(state)),
+        "states": 1,
+        "focus_areas": [
+            _area_figures(area, figures.cell(state, area)) for area in figures.focus_areas
+        ],
+        "overdue": len(overdue_items),
+        "overdue_items": overdue_items,
+        "stale_items": stale_items[:STALE_ITEMS_KEPT],
+        "compliance": compliance,
+    }
 
 
 def _round(number):
@@ -93,6 +211,7 @@ def _tally_figures(tally):
         "completed": tally.completed,
         "completed_share": _round(tally.completed_share),
         "average_progress": _round(tally.average_progress),
+        "progress_total": tally.progress_total,
         "never_updated": tally.never_updated,
         "stale": tally.stale,
     }
@@ -117,23 +236,23 @@ def _accepted_figures(plan):
     }
 
 
-def _stale_items(plan, now):
-    """{state id: [item, ...]} of statuses last changed before the stale cutoff, oldest first."""
-    rows = (
-        NationalStatus.objects.filter(
-            action_item__plan=plan,
-            member_state__reports_from__lte=plan.last_day,
-            updated_at__lt=stale_cutoff(now),
-        )
-        .order_by("updated_at", "action_item__position")
-        .values(
-            "member_state_id",
-            "action_item__code",
-            "action_item__title",
-            "action_item__provenance",
-            "status",
-            "updated_at",
-        )
+def _stale_items(plan, now, member_state=None):
+    """{state id: [item, ...]} of statuses last changed before the stale cutoff, oldest first
+    (only `member_state`'s when given)."""
+    statuses = NationalStatus.objects.filter(
+        action_item__plan=plan,
+        member_state__reports_from__lte=plan.last_day,
+        updated_at__lt=stale_cutoff(now),
+    )
+    if member_state is not None:
+        statuses = statuses.filter(member_state=member_state)
+    rows = statuses.order_by("updated_at", "action_item__position").values(
+        "member_state_id",
+        "action_item__code",
+        "action_item__title",
+        "action_item__provenance",
+        "status",
+        "updated_at",
     )
     items = {}
     for row in rows:
@@ -161,7 +280,8 @@ def _overdue_items(plan, today, reporting_states):
     statuses = {
         (row["member_state_id"], row["action_item_id"]): row["status"]
         for row in NationalStatus.objects.filter(
-            action_item__in=[item["pk"] for item in ended]
+            action_item__in=[item["pk"] for item in ended],
+            member_state__in=[state.pk for state in reporting_states],
         ).values("member_state_id", "action_item_id", "status")
     }
     result = {}
@@ -227,9 +347,12 @@ def _state_compliance(round_, rows, state, today):
     }
 
 
-def _previous_final(plan, period):
-    """{scope: the latest final summary before `period`} for every scope of `plan`: 2 queries."""
+def _previous_final(plan, period, scopes=None):
+    """{scope: the latest final summary before `period`} for every scope of `plan` (those of
+    `scopes` when given: None for the region, state ids): 2 queries."""
     earlier = ProgressSummary.objects.filter(plan=plan, final=True, period_start__lt=period.start)
+    if scopes is not None:
+        earlier = earlier.filter(scopes_condition(scopes))
     latest = earlier.values("member_state_id").annotate(start=Max("period_start")).order_by()
     conditions = [
         Q(member_state__isnull=True, period_start=row["start"])
@@ -240,6 +363,15 @@ def _previous_final(plan, period):
     if not conditions:
         return {}
     return {summary.member_state_id: summary for summary in earlier.filter(reduce(or_, conditions))}
+
+
+def scopes_condition(scopes):
+    """Summaries of the scopes `scopes` (None for the region, state ids)."""
+    conditions = [
+        Q(member_state__isnull=True) if scope is None else Q(member_state_id=scope)
+        for scope in scopes
+    ]
+    return reduce(or_, conditions)
 
 
 def _difference(new, old):

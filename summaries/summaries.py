@@ -10,7 +10,9 @@ Figures (JSON, `ProgressSummary.figures`), for the scope's reporting states:
 
     version, as_of (ISO time), period {start, end}, stale_after_days,
     pairs, status_counts {status: n}, applicable, completed, completed_share (%),
-    average_progress (%), never_updated, stale,     -- over (state, item) pairs; see queries.py
+    average_progress (%), progress_total (the applicable pairs' progress added up: a region's
+    figures add up from its states'), never_updated, stale,  -- over (state, item) pairs; see
+    queries.py
     focus_areas [{number, title, provenance, <the same figures>}],
     overdue: pairs whose item's timeframe ended in an earlier year and that are not completed,
         ongoing or not applicable; overdue_items [{code, title, provenance, status, end_year}]
@@ -26,22 +28,23 @@ Figures (JSON, `ProgressSummary.figures`), for the scope's reporting states:
         state's latest accepted report: what observers see (ProgressSummary.figures_for).
 
 A region summary holds aggregates only: nothing in it names a state.
+
+After a change of one state's data, `refresh_current_summaries` computes that state's summary
+afresh and adds the region's up from the states' current summaries (figures.refreshed_figures);
+the periodic job computes them all afresh.
 """
 
 import datetime
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from actions.models import NationalStatus, Plan
 from reviews.models import CountryReport
 
-from .figures import compute_figures
+from .figures import STORED_KEYS, compute_figures, refreshed_figures, scopes_condition
 from .models import ProgressSummary
 
 
@@ -95,20 +98,82 @@ def make_progress_summaries(*, today=None):
 
 
 def refresh_current_summaries(*, plan, member_state=None, today=None):
-    """Refresh the current period's summaries of `plan` for the region and `member_state`."""
+    """Refresh the current period's summaries of `plan` after a change of `member_state`'s data:
+    that state's and the region's.
+
+    The state's figures are computed afresh from its own rows, the region's added up from them
+    and the other states' current summaries (figures.refreshed_figures): the cost is one
+    state's, however many states and items the plan has. When that cannot be done (a summary
+    of the period is missing or of an earlier version, the plan's items have changed since),
+    every current summary of the plan is computed afresh. Without `member_state`, the
+    region's alone is.
+    """
     if plan.is_closed:
         return
     today = today or local_today()
-    states = [] if member_state is None else [member_state.pk]
-    store_summaries(plan, period_containing(today), final=False, today=today, states=states)
+    period = period_containing(today)
+    if member_state is None:
+        store_summaries(plan, period, final=False, today=today, states=[])
+    else:
+        _refresh_state(plan, period, member_state, today=today)
+
+
+@transaction.atomic
+def _refresh_state(plan, period, member_state, *, today):
+    region = _lock_region(plan, period)
+    now = timezone.now()
+    computed = None
+    if region is not None and not region.final:
+        rows = (
+            ProgressSummary.objects.filter(
+                plan=plan, period_start=period.start, member_state__isnull=False, final=False
+            )
+            .order_by()
+            .values("member_state_id", *(f"figures__{key}" for key in STORED_KEYS))
+        )
+        # Only the keys that add up: not the lists of a state's stale and overdue items.
+        stored = {
+            row["member_state_id"]: {key: row[f"figures__{key}"] for key in STORED_KEYS}
+            for row in rows
+        }
+        computed = refreshed_figures(
+            plan, period, member_state, region.figures, stored, today=today, now=now
+        )
+    if computed is None:
+        store_summaries(plan, period, final=False, today=today)
+    else:
+        _save(plan, period, computed, final=False, now=now)
+
+
+def _lock_region(plan, period):
+    """The region's summary of `plan` in `period`, its row locked until the transaction ends
+    (None if there is none yet).
+
+    Whatever writes a period's summaries takes this lock before it reads the figures it
+    writes: the region's figures add up from the states' stored ones, so two refreshes of
+    different states must not both add up what each other has not yet written.
+    """
+    return (
+        ProgressSummary.objects.select_for_update()
+        .filter(plan=plan, period_start=period.start, member_state__isnull=True)
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic
 def store_summaries(plan, period, *, final, today, states=None):
     """Write `plan`'s summaries of `period`: the region's and those of `states` (ids; None: every
     reporting state). Missing ones are inserted; existing ones are updated unless final."""
+    _lock_region(plan, period)
     now = timezone.now()
     computed = compute_figures(plan, period, today=today, now=now, states=states)
+    _save(plan, period, computed, final=final, now=now)
+
+
+def _save(plan, period, computed, *, final, now):
+    """Insert the summaries of `computed` ({scope: figures}) that are missing, and update
+    those that are not final."""
     ProgressSummary.objects.bulk_create(
         [
             ProgressSummary(
@@ -126,7 +191,7 @@ def store_summaries(plan, period, *, final, today, states=None):
     )
     still_open = list(
         ProgressSummary.objects.filter(plan=plan, period_start=period.start, final=False).filter(
-            _scopes_condition(computed)
+            scopes_condition(computed)
         )
     )
     for summary in still_open:
@@ -137,14 +202,6 @@ def store_summaries(plan, period, *, final, today, states=None):
     ProgressSummary.objects.filter(final=False).bulk_update(
         still_open, ["figures", "computed_at", "final"]
     )
-
-
-def _scopes_condition(scopes):
-    conditions = [
-        Q(member_state__isnull=True) if scope is None else Q(member_state_id=scope)
-        for scope in scopes
-    ]
-    return reduce(or_, conditions)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
