@@ -1,17 +1,15 @@
 import django_tables2 as tables
-from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
+from core.tables import PagedTable
+
 from .models import NationalStatus
 from .provenance import provisional_badge
 
-PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
 
-
-class NationalStatusTable(tables.Table):
+class NationalStatusTable(PagedTable):
     """One state's statuses of a plan's items (rows from `ActionItem.with_national_status`)."""
 
     code = tables.Column("No.", order_by=("focus_area__number", "position", "code"))
@@ -27,22 +25,13 @@ class NationalStatusTable(tables.Table):
     )
     update = tables.Column("", empty_values=(), orderable=False)
 
-    class Meta:
+    class Meta(PagedTable.Meta):
         template_name = "national/status_table.html"
-        per_page = PAGE_SIZE
         empty_text = "No actions match these filters."
 
     def __init__(self, data, *, caption, state_code=None, editable=False, **kwargs):
-        super().__init__(data, exclude=() if editable else ("update",), **kwargs)
-        self.caption = caption
+        super().__init__(data, caption=caption, exclude=() if editable else ("update",), **kwargs)
         self.state_code = state_code
-
-    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
-        """Page through the rows; a page size from the URL is kept within 1–MAX_PAGE_SIZE."""
-        if per_page is None or per_page < 1:
-            per_page = PAGE_SIZE
-        per_page = min(per_page, MAX_PAGE_SIZE)
-        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
     def detail_url(self, record):
         if self.state_code:

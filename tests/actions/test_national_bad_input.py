@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from actions.models import NationalStatus, StatusHistory
-from actions.tables import MAX_PAGE_SIZE, PAGE_SIZE
+from core.tables import MAX_PAGE_SIZE, PAGE_SIZE
 from tests import factories
 
 

@@ -2,15 +2,18 @@
 
 import datetime
 
+import django_tables2 as tables
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django_tables2 import RequestConfig
 
 from actions import queries
 from actions.models import Evidence, NationalStatus, StatusHistory
-from core.tables import MAX_PAGE_SIZE, PAGE_SIZE
+from core.tables import MAX_PAGE_SIZE, PAGE_SIZE, PagedTable
 from tests import factories, small_plan
 from tests.factories import logged_in
 from tests.query_counts import assert_flat
@@ -375,3 +378,32 @@ def test_status_pairs_are_each_states_own_rows_in_one_query(
     refined = queries.status_pairs(plan_2021, [cambodia], refine=lambda q: q.filter(code="1.3"))
     assert [(row.state_code, row.code) for row in refined] == [("KH", "1.3")]
     assert list(queries.status_pairs(plan_2021, [])) == []
+
+
+def test_a_tables_rows_render_each_cell_escaped_with_its_columns_class(rf):
+    class Sizes(PagedTable):
+        name = tables.Column()
+        size = tables.Column(attrs={"td": {"class": "num"}})
+        note = tables.Column(default="—")
+
+        def render_size(self, value, record):
+            return f"{value} kB of {record['name']}"
+
+        def render_note(self, value, **kwargs):
+            return format_html("<em>{}</em>", value)
+
+    rows = [{"name": "<b>", "size": 3, "note": ""}, {"name": "x", "size": 1000, "note": "a&b"}]
+    table = Sizes(rows)
+    RequestConfig(rf.get("/"), paginate={"per_page": 1, "page": 2}).configure(table)
+    assert table.body_rows() == (
+        '<tr><th scope="row">x</th><td class="num">1000 kB of x</td>'
+        "<td><em>a&amp;b</em></td></tr>\n"
+    )
+    table = Sizes(rows)
+    RequestConfig(rf.get("/")).configure(table)
+    assert table.body_rows().startswith(
+        '<tr><th scope="row">&lt;b&gt;</th><td class="num">3 kB of &lt;b&gt;</td><td>—</td></tr>'
+    )
+    table = Sizes([])
+    RequestConfig(rf.get("/")).configure(table)
+    assert table.body_rows() == ""
