@@ -187,6 +187,12 @@ class Choice:
         return self.figures != LIVE
 
 
+def choice_from_request(request, plan):
+    """The dashboard's figures and focus area, as the URL asks (one query: the plan's rounds)."""
+    rounds = ReportingRound.objects.filter(plan=plan).order_by("-opens_on")
+    return dashboard_choice(request.user, list(rounds), request.GET)
+
+
 def dashboard_choice(user, rounds, params):
     """The figures and focus area asked for in `params` (a QueryDict); anything else falls
     back to the default: live figures, or for observers each state's latest accepted report."""

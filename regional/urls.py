@@ -1,45 +1,16 @@
+"""The regional view's pages under /reports/, in the `reports` namespace together with their
+downloads (`downloads.urls`): rpa_tracker/urls.py puts both together."""
+
 from django.urls import path
 
 from . import views
 
-app_name = "reports"
-
-XLSX = {"fmt": "xlsx"}
-
 urlpatterns = [
     path("", views.index, name="index"),
     path("plans/<slug:plan_code>/", views.plan_dashboard, name="plan_dashboard"),
-    path("plans/<slug:plan_code>/matrix/csv/", views.plan_matrix_csv, name="plan_matrix_csv"),
-    path(
-        "plans/<slug:plan_code>/matrix/xlsx/",
-        views.plan_matrix_csv,
-        XLSX,
-        name="plan_matrix_xlsx",
-    ),
-    path("plans/<slug:plan_code>/brief.pdf", views.plan_brief_pdf, name="plan_brief_pdf"),
     path("states/<str:code>/", views.state_profile, name="state_profile"),
     path("items/<int:item_id>/", views.item_across_states, name="item_across_states"),
     path("statuses/", views.status_list, name="statuses"),
-    path("statuses/csv/", views.status_csv, name="statuses_csv"),
-    path("statuses/xlsx/", views.status_csv, XLSX, name="statuses_xlsx"),
     path("history/", views.history_list, name="history"),
-    path("history/csv/", views.history_csv, name="history_csv"),
-    path("history/xlsx/", views.history_csv, XLSX, name="history_xlsx"),
     path("evidence/", views.evidence_list, name="evidence"),
-    path("evidence/csv/", views.evidence_csv, name="evidence_csv"),
-    path("evidence/xlsx/", views.evidence_csv, XLSX, name="evidence_xlsx"),
-    path(
-        "rounds/<int:round_id>/states/<str:code>/csv/",
-        views.round_report_csv,
-        name="round_report_csv",
-    ),
-    path(
-        "rounds/<int:round_id>/states/<str:code>/xlsx/",
-        views.round_report_csv,
-        XLSX,
-        name="round_report_xlsx",
-    ),
-    path("update-file/csv/", views.update_file, name="update_file_csv"),
-    path("update-file/xlsx/", views.update_file, XLSX, name="update_file_xlsx"),
-    path("downloads/", views.downloads_help, name="downloads_help"),
 ]

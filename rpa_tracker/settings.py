@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "reviews",
     "regional",
     "summaries",
+    "downloads",
     "demo",
 ]
 

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import admin_login
+from downloads import urls as download_urls
+from regional import urls as regional_urls
 
 from . import views
 
@@ -17,7 +19,11 @@ urlpatterns = [
     path("member-states/", include("actions.member_state_urls")),
     path("national/", include("reviews.national_urls")),
     path("review/", include("reviews.urls")),
-    path("reports/", include("regional.urls")),
+    # The regional view's pages and their downloads share the `reports` namespace.
+    path(
+        "reports/",
+        include((regional_urls.urlpatterns + download_urls.urlpatterns, "reports")),
+    ),
     path("summaries/", include("summaries.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -1,7 +1,7 @@
 """The long downloads (history, evidence) read finished cells from SQL; they equal what the
 Python path (`core.csv.cell` on each record) writes, value for value.
 
-On PostgreSQL the database neutralises the texts and writes the times (`core.csv.sql_cells`);
+On PostgreSQL the database neutralises the texts and writes the times (`downloads.rows`);
 elsewhere every download takes the Python path, so this test needs PostgreSQL.
 """
 
@@ -14,7 +14,14 @@ from django.utils import timezone
 from accounts.models import Role
 from actions.models import Evidence, StatusHistory
 from core.csv import csv_lines, sql_cells
-from regional.tables import EvidenceTable, HistoryTable
+from downloads import rows as download_rows
+from downloads.columns import (
+    EVIDENCE_COLUMNS,
+    EVIDENCE_VALUES,
+    HISTORY_COLUMNS,
+    HISTORY_VALUES,
+    header,
+)
 from tests import factories
 from tests.conftest import service_missing
 
@@ -67,27 +74,32 @@ def tricky_rows(db):
         )
 
 
-def _both_ways(table_class, queryset):
-    table = table_class(queryset)
-    rows, cells = table.csv_rows(3)
+def _both_ways(columns, values, queryset):
+    rows, cells = download_rows.csv_rows(queryset, columns, values, 3)
     assert cells
-    from_sql = "".join(csv_lines(table.csv_header(), rows, cells=cells))
-    records = (table_class.csv_row(record) for record in queryset)
-    from_records = "".join(csv_lines([h for h, _ in table_class.csv_columns], records))
+    from_sql = "".join(csv_lines(header(columns), rows, cells=cells))
+    records = ([value(record) for _, value in columns] for record in queryset)
+    from_records = "".join(csv_lines(header(columns), records))
     return from_sql, from_records
 
 
 @pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Kathmandu", "America/New_York"])
 def test_history_and_evidence_cells_from_sql_equal_those_from_records(tricky_rows, zone):
     with timezone.override(zone):
-        history = _both_ways(HistoryTable, StatusHistory.objects.order_by("-changed_at", "-pk"))
-        evidence = _both_ways(EvidenceTable, Evidence.objects.order_by("-added_at", "-pk"))
+        history = _both_ways(
+            HISTORY_COLUMNS, HISTORY_VALUES, StatusHistory.objects.order_by("-changed_at", "-pk")
+        )
+        evidence = _both_ways(
+            EVIDENCE_COLUMNS, EVIDENCE_VALUES, Evidence.objects.order_by("-added_at", "-pk")
+        )
 
     for from_sql, from_records in (history, evidence):
         assert from_sql.count("\r\n") == len(TRICKY) + 1  # the header and a line per row
         assert from_sql == from_records
 
 
-@pytest.mark.parametrize("table_class", [HistoryTable, EvidenceTable])
-def test_the_sql_columns_are_the_documented_columns(table_class):
-    assert [h for h, _ in table_class.csv_values] == [h for h, _ in table_class.csv_columns]
+@pytest.mark.parametrize(
+    ("columns", "values"), [(HISTORY_COLUMNS, HISTORY_VALUES), (EVIDENCE_COLUMNS, EVIDENCE_VALUES)]
+)
+def test_the_sql_columns_are_the_documented_columns(columns, values):
+    assert header(values) == header(columns)

@@ -2,8 +2,7 @@
 
 from actions import queries
 from actions.models import NationalStatus
-
-from .dashboards import REGION, dashboard_choice, figures_for, narrowed
+from regional.dashboards import REGION, dashboard_choice, figures_for, narrowed
 
 Status = NationalStatus.Status
 

@@ -1,5 +1,5 @@
 """The SQL expressions that give the history and evidence downloads their cells on PostgreSQL
-(`core.csv.sql_cells`): the same values the tables' Python columns give, made by the database."""
+(`downloads.rows`): the same values the Python columns give, made by the database."""
 
 from django.db.models import Func, IntegerField, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
