@@ -23,7 +23,7 @@ from actions.charts import Series
 from actions.models import NationalStatus
 from reviews import queries as review_queries
 from reviews.models import CountryReport, ReportingRound, Submission
-from reviews.queries import changes_since_previous_round, compliance_rows, compliance_summary
+from reviews.queries import change_counts_since_previous_round, compliance_rows, compliance_summary
 
 Status = NationalStatus.Status
 REGION = "All reporting states"
@@ -296,7 +296,11 @@ def round_sections(plan, user, *, area=None, accepted_in=None):
         if own_only:
             rows = [row for row in rows if row.state.pk == user.member_state_id]
         context["compliance"] = rows
-    changes = changes_since_previous_round(plan, reporting_round=accepted_in)
+    changes = change_counts_since_previous_round(
+        plan,
+        reporting_round=accepted_in,
+        focus_area_number=area.number if area is not None else None,
+    )
     if changes:
         seen = set(
             scope_submitted(
@@ -310,7 +314,7 @@ def round_sections(plan, user, *, area=None, accepted_in=None):
             member_state=c.member_state,
             previous=c.previous,
             current=c.current,
-            count=sum(area is None or i.focus_area_number == area.number for i in c.items),
+            count=c.count,
             url=_changes_url(plan, c, area) if live_allowed else report_url(c.current),
         )
         for c in changes

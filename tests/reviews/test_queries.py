@@ -10,7 +10,7 @@ from accounts.models import Role
 from actions.models import NationalStatus
 from actions.services import national_status_update
 from reviews import queries, services
-from reviews.models import CountryReport, ReportingRound, today
+from reviews.models import CountryReport, ReportingRound, SubmissionItem, today
 from tests import factories
 from tests.reviews.conftest import bring_to, make_round
 
@@ -247,6 +247,56 @@ def test_changes_since_the_previous_round_take_two_queries(
         changes = queries.changes_since_previous_round(plan_2026)
 
     assert len(changes) == states
+
+
+def test_the_change_counts_per_state_are_the_changed_actions_counted_in_sql(
+    plan_2026, two_rounds, cambodia, malaysia, focal_point, coordinator, reviewer, items
+):
+    first, second = two_rounds
+    update(focal_point, items[0], 20)
+    update(focal_point, items[1], 50)
+    accepted_report(first, cambodia, coordinator, reviewer)
+    update(focal_point, items[0], 60)
+    update(focal_point, items[2], None, status=NationalStatus.Status.NOT_APPLICABLE)
+    accepted_report(second, cambodia, coordinator, reviewer)
+    other = factories.make_user(Role.COORDINATOR, malaysia)
+    accepted_report(first, malaysia, other, reviewer)
+    accepted_report(second, malaysia, other, reviewer)
+    # An action only in Cambodia's earlier snapshot, and one only in its later one (an action
+    # added to the plan between the rounds): each counts as changed, in its own focus area.
+    earlier, later = (
+        CountryReport.objects.get(round=r, member_state=cambodia).accepted_submission
+        for r in (first, second)
+    )
+    extra = factories.make_item(items[2].focus_area, title="Collect data")
+    for submission, item in ((earlier, extra), (later, factories.make_item(items[0].focus_area))):
+        SubmissionItem.objects.create(
+            submission=submission,
+            action_item=item,
+            code=item.code,
+            title=item.title,
+            focus_area_number=item.focus_area.number,
+            status="not_started",
+            progress=None,
+        )
+
+    listed = {c.member_state.code: c for c in queries.changes_since_previous_round(plan_2026)}
+    counted = queries.change_counts_since_previous_round(plan_2026)
+
+    assert [(c.member_state.code, c.count) for c in counted] == [("KH", 4), ("MY", 0)]
+    assert [len(listed[c.member_state.code].items) for c in counted] == [4, 0]
+    for area in (items[0].focus_area, items[2].focus_area):
+        in_area = queries.change_counts_since_previous_round(
+            plan_2026, focus_area_number=area.number
+        )
+        expected = [
+            sum(i.focus_area_number == area.number for i in listed[c.member_state.code].items)
+            for c in in_area
+        ]
+        assert [c.count for c in in_area] == expected == [2, 0]
+    with_second = queries.change_counts_since_previous_round(plan_2026, reporting_round=second)
+    assert [(c.previous.report.round, c.count) for c in with_second] == [(first, 4), (first, 0)]
+    assert queries.change_counts_since_previous_round(plan_2026, reporting_round=first) == []
 
 
 # --- The workspace's helpers ---------------------------------------------------------------------
