@@ -1,11 +1,12 @@
 import datetime
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Count, F, FilteredRelation, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from core.models import AppendOnlyModel
@@ -290,6 +291,20 @@ class ActionItem(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_focus_area_id", None)
+        super().save(*args, **kwargs)
+        if loaded is not None and loaded != self.focus_area_id:
+            # The action's changes now count in its new focus area.
+            MonthlyActivity.objects.rebuild(focus_areas=[loaded, self.focus_area_id])
+        self._loaded_focus_area_id = self.focus_area_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        item = super().from_db(db, field_names, values)
+        item._loaded_focus_area_id = item.__dict__.get("focus_area_id")
+        return item
 
     @property
     def is_provisional(self):
@@ -627,6 +642,12 @@ class StatusHistory(AppendOnlyModel):
     def __str__(self):
         return f"{self.national_status} v{self.version}"
 
+    def save(self, *args, **kwargs):
+        adding = self.pk is None
+        super().save(*args, **kwargs)
+        if adding:
+            MonthlyActivity.objects.count_change(self)
+
     @property
     def field_changes(self):
         """The recorded changes as (label, old, new) for display, in the form's field order."""
@@ -642,6 +663,144 @@ class StatusHistory(AppendOnlyModel):
             )
             for field in ordered
         ]
+
+
+# The zone of MonthlyActivity's months: the Secretariat's (Jakarta, no daylight saving), the
+# site's default. Fixed here, not read from settings, so a change of TIME_ZONE cannot mix two
+# zones' months in one table; a reader in another zone gets exact figures too (see
+# actions.queries.monthly_activity), at the cost of reading the history rows of the hours
+# between the two zones' month starts.
+ACTIVITY_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Jakarta")
+
+
+def activity_month(moment: datetime.datetime) -> datetime.date:
+    """The first day of `moment`'s calendar month in ACTIVITY_TIME_ZONE: the month
+    MonthlyActivity counts it in."""
+    return moment.astimezone(ACTIVITY_TIME_ZONE).date().replace(day=1)
+
+
+def completes(changes) -> bool:
+    """Whether a history row's `changes` set the status to completed."""
+    status = changes.get("status") if isinstance(changes, dict) else None
+    return (
+        isinstance(status, list)
+        and len(status) > 1
+        and status[1] == NationalStatus.Status.COMPLETED
+    )
+
+
+class MonthlyActivityManager(models.Manager):
+    def count_change(self, history: StatusHistory) -> None:
+        """Count one new history row in its month (2 queries; 3 or 4 for a month's first)."""
+        status = history.national_status
+        if NationalStatus.action_item.is_cached(status):
+            plan_id, area_id = status.action_item.plan_id, status.action_item.focus_area_id
+        else:
+            plan_id, area_id = ActionItem.objects.values_list("plan_id", "focus_area_id").get(
+                pk=status.action_item_id
+            )
+        key = {
+            "focus_area_id": area_id,
+            "member_state_id": status.member_state_id,
+            "month": activity_month(history.changed_at),
+        }
+        completed = int(completes(history.changes))
+        added = {"changes": F("changes") + 1, "completions": F("completions") + completed}
+        if self.filter(**key).update(**added):
+            return
+        try:
+            with transaction.atomic():
+                self.create(plan_id=plan_id, changes=1, completions=completed, **key)
+        except IntegrityError:  # another save counted the month's first change meanwhile
+            self.filter(**key).update(**added)
+
+    def rebuild(self, *, focus_areas=None) -> None:
+        """Count every history row again (of the items now in `focus_areas`, when given)."""
+        rebuild_monthly_activity(self.model, StatusHistory, focus_areas=focus_areas)
+
+
+def rebuild_monthly_activity(activity_model, history_model, *, focus_areas=None) -> None:
+    """Replace the MonthlyActivity rows (of `focus_areas`, when given: a list of ids) by the
+    counts of the history rows, in one grouped query. Takes the models so that a data
+    migration can call it with its historical ones."""
+    rows = activity_model.objects.all()
+    history = history_model.objects.all()
+    if focus_areas is not None:
+        rows = rows.filter(focus_area_id__in=focus_areas)
+        history = history.filter(national_status__action_item__focus_area_id__in=focus_areas)
+    grouped = (
+        history.annotate(month=TruncMonth("changed_at", tzinfo=ACTIVITY_TIME_ZONE))
+        .values(
+            "national_status__action_item__plan_id",
+            "national_status__action_item__focus_area_id",
+            "national_status__member_state_id",
+            "month",
+        )
+        .annotate(
+            changes_count=Count("pk"),
+            completions_count=Count(
+                "pk", filter=Q(changes__status__1=NationalStatus.Status.COMPLETED)
+            ),
+        )
+        .order_by()
+    )
+    rows.delete()
+    activity_model.objects.bulk_create(
+        [
+            activity_model(
+                plan_id=row["national_status__action_item__plan_id"],
+                focus_area_id=row["national_status__action_item__focus_area_id"],
+                member_state_id=row["national_status__member_state_id"],
+                month=_as_date(row["month"]),
+                changes=row["changes_count"],
+                completions=row["completions_count"],
+            )
+            for row in grouped
+        ],
+        batch_size=1000,
+    )
+
+
+def _as_date(month) -> datetime.date:
+    if isinstance(month, datetime.datetime):
+        return month.astimezone(ACTIVITY_TIME_ZONE).date()
+    return month
+
+
+class MonthlyActivity(models.Model):
+    """How many history rows each member state recorded on each focus area in one calendar
+    month (in ACTIVITY_TIME_ZONE), and how many of them set the status to completed.
+
+    Derived from StatusHistory and kept with it: every history row saved is counted here in the
+    same transaction (`StatusHistory.save`), so the dashboards' activity chart reads a dozen
+    rows per state and focus area instead of every history row. Moving an action to another
+    focus area counts those two areas again (`ActionItem.save`); `MonthlyActivity.objects.
+    rebuild()` counts everything again (history written in bulk, e.g. the demo data).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    focus_area = models.ForeignKey(FocusArea, on_delete=models.CASCADE, related_name="+")
+    member_state = models.ForeignKey(
+        "countries.MemberState", on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(help_text="The first day of the month (Asia/Jakarta).")
+    changes = models.PositiveIntegerField(default=0)
+    completions = models.PositiveIntegerField(default=0)
+
+    objects = MonthlyActivityManager()
+
+    class Meta:
+        verbose_name_plural = "monthly activity"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["focus_area", "member_state", "month"],
+                name="monthly_activity_one_per_month",
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "month"], name="monthly_activity_plan_idx")]
+
+    def __str__(self):
+        return f"{self.member_state_id} · {self.focus_area_id} · {self.month:%Y-%m}"
 
 
 class ReferenceChange(AppendOnlyModel):

@@ -28,6 +28,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     Exists,
     F,
     FilteredRelation,
@@ -40,10 +41,18 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
-from actions.models import ActionItem, FocusArea, NationalStatus, Plan, StatusHistory
+from actions.models import (
+    ACTIVITY_TIME_ZONE,
+    ActionItem,
+    FocusArea,
+    MonthlyActivity,
+    NationalStatus,
+    Plan,
+    StatusHistory,
+)
 from core.sql import cross_join
 from countries.models import MemberState
 
@@ -259,34 +268,99 @@ def monthly_activity(
     """Status changes per month on `plan` (in `focus_area` when given) over the last `months`
     months, zeros included.
 
-    One query. Months are calendar months in the current time zone; the last is this month.
+    Months are calendar months in the current time zone; the last is this month. One query,
+    which reads the counts kept per month (MonthlyActivity: a row per state, focus area and
+    month, however long the history) and, where the current zone's months start at another
+    moment than those counts' (ACTIVITY_TIME_ZONE), the history rows between the two starts
+    (an hour or so at each end of a month), so that every figure is what counting the history
+    rows themselves gives.
     """
     now = timezone.localtime(now or timezone.now())
     first = _add_months(now.date().replace(day=1), -(months - 1))
-    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
-    history = StatusHistory.objects.filter(
-        national_status__action_item__plan=plan, changed_at__gte=start
-    )
+    month_starts = [_add_months(first, offset) for offset in range(months + 1)]
+    zone = timezone.get_current_timezone()
+    # At each month's start: the history rows between its start here and where the kept counts
+    # start it, which those counts put in the neighbouring month. (low, high, +1 when here is
+    # earlier).
+    edges = []
+    for month in month_starts:
+        here = datetime.datetime.combine(month, datetime.time.min, tzinfo=zone)
+        kept = datetime.datetime.combine(month, datetime.time.min, tzinfo=ACTIVITY_TIME_ZONE)
+        edges.append((min(here, kept), max(here, kept), 1 if here < kept else -1))
+    scope = Q(plan=plan)
+    history = Q(national_status__action_item__plan=plan)
     if member_state is not None:
-        history = history.filter(national_status__member_state=member_state)
+        scope &= Q(member_state=member_state)
+        history &= Q(national_status__member_state=member_state)
     if focus_area is not None:
-        history = history.filter(national_status__action_item__focus_area=focus_area)
-    grouped = (
-        history.annotate(month=TruncMonth("changed_at"))
+        scope &= Q(focus_area=focus_area)
+        history &= Q(national_status__action_item__focus_area=focus_area)
+    counted = (
+        MonthlyActivity.objects.filter(scope, month__gte=first, month__lt=month_starts[-1])
         .values("month")
-        .annotate(
-            change_count=Count("pk"),
-            completion_count=Count("pk", filter=Q(changes__status__1=Status.COMPLETED)),
-        )
+        .annotate(change_count=Sum("changes"), completion_count=Sum("completions"))
+        .values_list("month", "change_count", "completion_count")
         .order_by()
     )
-    found = {timezone.localtime(row["month"]).date(): row for row in grouped}
+    windows = [(n, low, high) for n, (low, high, _) in enumerate(edges) if low < high]
+    rows: Iterable[tuple[Any, int, int]] = counted
+    if windows:
+        # Each window is keyed by a date that is no month's first day: the n-th of January 1.
+        window = Case(
+            *[
+                When(changed_at__gte=low, changed_at__lt=high, then=Value(_edge_key(n)))
+                for n, low, high in windows
+            ],
+            output_field=DateField(),
+        )
+        in_windows = reduce(
+            Q.__or__, [Q(changed_at__gte=low, changed_at__lt=high) for _, low, high in windows]
+        )
+        edge_rows = (
+            StatusHistory.objects.filter(history, in_windows)
+            .annotate(month=window)
+            .values("month")
+            .annotate(
+                change_count=Count("pk"),
+                completion_count=Count("pk", filter=Q(changes__status__1=Status.COMPLETED)),
+            )
+            .values_list("month", "change_count", "completion_count")
+            .order_by()
+        )
+        rows = counted.union(edge_rows, all=True)
+    found: dict[datetime.date, list[int]] = {}
+    at_edge: dict[int, tuple[int, int]] = {}
+    for month, changes, completions in rows:
+        month = _as_date(month)
+        if month.year == 1:
+            at_edge[month.day - 1] = (changes, completions)
+        else:
+            found[month] = [changes, completions]
     result = []
     for offset in range(months):
-        month = _add_months(first, offset)
-        row = found.get(month, {"change_count": 0, "completion_count": 0})
-        result.append(MonthActivity(month, row["change_count"], row["completion_count"]))
+        values = found.get(month_starts[offset], [0, 0])
+        # The rows before this month's kept start that are in it here (sign +1), less the
+        # rows after the next month's kept start that are already in the next month here.
+        for n, sign in ((offset, 1), (offset + 1, -1)):
+            changes, completions = at_edge.get(n, (0, 0))
+            values = [
+                values[0] + sign * edges[n][2] * changes,
+                values[1] + sign * edges[n][2] * completions,
+            ]
+        result.append(MonthActivity(month_starts[offset], values[0], values[1]))
     return result
+
+
+def _edge_key(n: int) -> datetime.date:
+    return datetime.date(1, 1, n + 1)
+
+
+def _as_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
 
 
 def _add_months(day: datetime.date, count: int) -> datetime.date:

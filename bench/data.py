@@ -358,6 +358,20 @@ def _statuses(size, ids, today):
             """,
             {"n": n},
         )
+        # What StatusHistory.save counts as each row is written (actions.MonthlyActivity).
+        cursor.execute(
+            """
+            INSERT INTO actions_monthlyactivity (plan_id, focus_area_id, member_state_id, month,
+                changes, completions)
+            SELECT ai.plan_id, ai.focus_area_id, ns.member_state_id,
+                   date_trunc('month', h.changed_at AT TIME ZONE 'Asia/Jakarta')::date, count(*),
+                   count(*) FILTER (WHERE h.changes -> 'status' ->> 1 = 'completed')
+            FROM actions_statushistory h
+            JOIN actions_nationalstatus ns ON ns.id = h.national_status_id
+            JOIN actions_actionitem ai ON ai.id = ns.action_item_id
+            GROUP BY 1, 2, 3, 4
+            """
+        )
         cursor.execute(
             f"""
             INSERT INTO actions_evidence (national_status_id, kind, title, url, file,

@@ -73,12 +73,11 @@ def context():
 
 
 def _months_back(end, months=12):
-    """The first moment of the month `months - 1` before `end`'s (local time), like
+    """The first day of the month `months - 1` before `end`'s (local time), like
     queries.monthly_activity."""
     local = timezone.localtime(end)
     index = local.year * 12 + local.month - 1 - (months - 1)
-    first = datetime.date(index // 12, index % 12 + 1, 1)
-    return timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 DASHBOARD = """
@@ -92,12 +91,25 @@ WITH matrix AS (
     WHERE ai.plan_id = %(plan)s AND ms.reports_from <= %(last_day)s
     GROUP BY 1, 2, 3
 ), activity AS (
-    SELECT date_trunc('month', h.changed_at AT TIME ZONE %(zone)s) AS month, count(*) AS changes,
+    -- the counts kept per month (actions_monthlyactivity, months of Asia/Jakarta), and the
+    -- history rows between each month's start here and there (none in the site's zone)
+    SELECT month, sum(changes) AS changes, sum(completions) AS completions
+    FROM actions_monthlyactivity
+    WHERE plan_id = %(plan)s AND month >= %(first_month)s
+      AND month < %(first_month)s::date + interval '12 months'
+    GROUP BY 1
+), edges AS (
+    SELECT i, count(*) AS changes,
            count(*) FILTER (WHERE h.changes -> 'status' ->> 1 = 'completed') AS completions
-    FROM actions_statushistory h
+    FROM generate_series(0, 12) i
+    JOIN actions_statushistory h
+      ON h.changed_at >= (%(first_month)s::date + make_interval(months => i))::timestamp
+                         AT TIME ZONE %(zone)s
+     AND h.changed_at < (%(first_month)s::date + make_interval(months => i))::timestamp
+                        AT TIME ZONE 'Asia/Jakarta'
     JOIN actions_nationalstatus ns ON ns.id = h.national_status_id
     JOIN actions_actionitem ai ON ai.id = ns.action_item_id
-    WHERE ai.plan_id = %(plan)s AND h.changed_at >= %(since)s
+    WHERE ai.plan_id = %(plan)s
     GROUP BY 1
 ), accepted AS (
     SELECT r.member_state_id, s.id,
@@ -118,7 +130,7 @@ WITH matrix AS (
     GROUP BY 1
 )
 SELECT (SELECT json_agg(matrix) FROM matrix), (SELECT json_agg(activity) FROM activity),
-       (SELECT json_agg(changed) FROM changed)
+       (SELECT json_agg(edges) FROM edges), (SELECT json_agg(changed) FROM changed)
 """
 
 STATE_PROFILE = """
@@ -300,14 +312,14 @@ def pages(ctx, *, now=None):
             "reviewer",
             f"/reports/plans/{c}/",
             DASHBOARD,
-            {**base, **current, "since": _months_back(now)},
+            {**base, **current, "first_month": _months_back(now)},
         ),
         Page(
             "dashboard, closed plan",
             "reviewer",
             f"/reports/plans/{k}/",
             DASHBOARD,
-            {**base, **closed, "since": _months_back(closed_end)},
+            {**base, **closed, "first_month": _months_back(closed_end)},
         ),
         Page(
             "state profile",

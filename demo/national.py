@@ -26,7 +26,14 @@ from django.utils.text import slugify
 from accounts.models import DEMO_EMAIL_DOMAIN, Role, User
 from accounts.policy import state_users
 from actions.evidence import clean_title, clean_url, evidence_add_link
-from actions.models import ActionItem, Evidence, NationalStatus, Plan, StatusHistory
+from actions.models import (
+    ActionItem,
+    Evidence,
+    MonthlyActivity,
+    NationalStatus,
+    Plan,
+    StatusHistory,
+)
 from actions.services import national_status_update
 from countries.models import MemberState
 
@@ -374,6 +381,9 @@ def demo_history_bulk_write(timelines):
                 )
     StatusHistory.objects.bulk_create(history)
     Evidence.objects.bulk_create(evidence)
+    # bulk_create skips StatusHistory.save: count the months of the areas written to again.
+    areas = {status.action_item.focus_area_id for status in statuses}
+    MonthlyActivity.objects.rebuild(focus_areas=sorted(areas))
     return len(statuses), len(history), len(evidence)
 
 

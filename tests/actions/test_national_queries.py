@@ -142,9 +142,10 @@ def test_saving_queries_do_not_grow_with_history(
     data = {"status": "completed", "progress": "100", "narrative": "Done.", "version": str(changes)}
 
     # As the edit page (but a redirect: no header's count), then in one savepoint: the current
-    # plan, the row (locked), its update, one history row and the queued follow-up work (is a
-    # refresh of this state and plan already queued in this window; queue one).
-    with django_assert_num_queries(edit_page - 1 + 8):
+    # plan, the row (locked), its update, one history row, its month's activity count (the
+    # month's row is there: one update) and the queued follow-up work (is a refresh of this
+    # state and plan already queued in this window; queue one).
+    with django_assert_num_queries(edit_page - 1 + 9):
         response = client.post(url, data)
 
     assert response.status_code == 302

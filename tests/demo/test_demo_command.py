@@ -132,8 +132,9 @@ def test_history_is_written_in_bulk(debug_on):
         _, _, statuses, rows, links = demo.demo_history_create(plan)
 
     kinds = [query["sql"].split()[0] for query in queries]
-    # Items, states that already have statuses, authors, reporting states: one query each.
-    assert kinds.count("SELECT") == 4
+    # Items, states that already have statuses, authors, reporting states, the written
+    # history counted per month (actions.MonthlyActivity): one query each.
+    assert kinds.count("SELECT") == 5
     # Inserts come in batches (on SQLite, up to 999 values per statement), not one per row.
     assert statuses + rows + links > 900
     assert kinds.count("INSERT") * 50 < statuses + rows + links

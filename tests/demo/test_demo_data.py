@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import DEMO_EMAIL_DOMAIN, STATE_ROLES, Role
-from actions.models import Evidence, NationalStatus, StatusHistory
+from actions.models import Evidence, MonthlyActivity, NationalStatus, StatusHistory
 from countries.models import MemberState
 from demo import national as demo
 from tests.conftest import shared_data
@@ -118,6 +119,23 @@ def test_every_status_keeps_the_rules_and_its_history_adds_up_to_it():
         assert [row.changed_at for row in history] == sorted({row.changed_at for row in history})
         if status.action_item.plan.code == demo.HISTORY_PLAN:
             assert 1 <= len(history) <= demo.MAX_HISTORY_ROWS
+
+
+def test_the_monthly_activity_counts_every_demo_history_row():
+    kept = sorted(
+        MonthlyActivity.objects.values_list(
+            "focus_area", "member_state", "month", "changes", "completions"
+        )
+    )
+    assert sum(row[3] for row in kept) == StatusHistory.objects.count() > 0
+    recounted = MonthlyActivity.objects.all()
+    with transaction.atomic():
+        MonthlyActivity.objects.rebuild()
+        again = sorted(
+            recounted.values_list("focus_area", "member_state", "month", "changes", "completions")
+        )
+        transaction.set_rollback(True)
+    assert kept == again
 
 
 def test_history_of_2021_2025_is_spread_over_the_plan_years_by_the_states_own_users():

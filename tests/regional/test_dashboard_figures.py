@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from actions import queries
-from actions.models import NationalStatus, StatusHistory
+from actions.models import MonthlyActivity, NationalStatus, StatusHistory
 from tests import factories, small_plan
 
 Status = NationalStatus.Status
@@ -189,3 +189,98 @@ def test_monthly_activity_counts_changes_and_completions_with_empty_months(small
         ("2026-02-01", 0, 0),
         ("2026-03-01", 2, 1),
     ]
+
+
+def _counted_from_history(plan, months, now, member_state=None, focus_area=None):
+    """The monthly activity as counting the history rows in the current zone gives it."""
+    rows = StatusHistory.objects.filter(national_status__action_item__plan=plan)
+    if member_state is not None:
+        rows = rows.filter(national_status__member_state=member_state)
+    if focus_area is not None:
+        rows = rows.filter(national_status__action_item__focus_area=focus_area)
+    found = {}
+    for row in rows:
+        month = timezone.localtime(row.changed_at).date().replace(day=1)
+        changes, completions = found.get(month, (0, 0))
+        completed = row.changes.get("status", [None, None])[1] == Status.COMPLETED
+        found[month] = (changes + 1, completions + completed)
+    shown = queries.monthly_activity(
+        plan, member_state, months=months, now=now, focus_area=focus_area
+    )
+    return [(m.month, *found.get(m.month, (0, 0))) for m in shown]
+
+
+def _as_tuples(months):
+    return [(m.month, m.changes, m.completions) for m in months]
+
+
+ZONES = ["UTC", "Asia/Jakarta", "Asia/Bangkok", "Asia/Yangon", "Asia/Manila", "America/New_York"]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_monthly_activity_counts_each_change_in_its_month_of_the_viewers_time_zone(small, zone):
+    """The counts are kept per month of one zone (Jakarta's); a change near a month's start
+    still counts in the month it fell in where the viewer is."""
+    utc = datetime.UTC
+    completed = {"status": ["in_progress", "completed"]}
+    for when in [
+        datetime.datetime(2026, 1, 31, 16, 59, tzinfo=utc),  # Feb 1, 00:00 or later eastwards
+        datetime.datetime(2026, 1, 31, 17, 0, tzinfo=utc),
+        datetime.datetime(2026, 1, 31, 23, 59, tzinfo=utc),
+        datetime.datetime(2026, 2, 1, 0, 0, tzinfo=utc),
+        datetime.datetime(2026, 2, 1, 3, 0, tzinfo=utc),  # still January in New York
+        datetime.datetime(2026, 2, 28, 17, 30, tzinfo=utc),
+        datetime.datetime(2026, 3, 1, 2, 0, tzinfo=utc),
+        datetime.datetime(2025, 12, 31, 18, 0, tzinfo=utc),  # before the first month in Asia
+    ]:
+        _history(small.statuses["KH", "1.1"], when, completed)
+        _history(small.statuses["MY", "2.2"], when, {"progress": [0, 10]})
+    now = datetime.datetime(2026, 3, 10, tzinfo=utc)
+
+    with timezone.override(zone):
+        every = queries.monthly_activity(small.plan, months=3, now=now)
+        assert _as_tuples(every) == _counted_from_history(small.plan, 3, now)
+        kh = queries.monthly_activity(small.plan, small.kh, months=3, now=now, focus_area=small.fa1)
+        assert _as_tuples(kh) == _counted_from_history(small.plan, 3, now, small.kh, small.fa1)
+        my = queries.monthly_activity(small.plan, months=3, now=now, focus_area=small.fa1)
+        assert _as_tuples(my) == _as_tuples(kh)  # Malaysia's changes are in focus area 2
+
+    assert sum(m.changes for m in every) >= 12
+    assert sum(m.completions for m in every) >= 6
+
+
+def test_the_kept_counts_are_those_of_the_history_rows(small):
+    for n, status in enumerate(small.statuses.values()):
+        _history(status, timezone.now(), {"status": ["planned", "completed"]} if n % 2 else {})
+    kept = set(
+        MonthlyActivity.objects.values_list(
+            "focus_area", "member_state", "month", "changes", "completions"
+        )
+    )
+
+    MonthlyActivity.objects.rebuild()
+
+    again = set(
+        MonthlyActivity.objects.values_list(
+            "focus_area", "member_state", "month", "changes", "completions"
+        )
+    )
+    assert kept == again
+    assert sum(row[3] for row in again) == StatusHistory.objects.count() == len(small.statuses)
+
+
+def test_an_action_moved_to_another_focus_area_takes_its_changes_along(small):
+    now = timezone.now()
+    status = small.statuses["KH", "1.1"]
+    _history(status, now, {"progress": [0, 10]})
+    _history(small.statuses["KH", "1.2"], now, {"progress": [0, 20]})
+
+    def last_month(area):
+        return queries.monthly_activity(small.plan, now=now, focus_area=area)[-1].changes
+
+    assert (last_month(small.fa1), last_month(small.fa2)) == (2, 0)
+    item = status.action_item
+    item.focus_area = small.fa2
+    item.save()
+
+    assert (last_month(small.fa1), last_month(small.fa2)) == (1, 1)
