@@ -1,12 +1,15 @@
 """The base of every paged table."""
 
 import django_tables2 as tables
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import QuerySet
 from django.template import Context
 from django.template.base import render_value_in_context
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2.rows import BoundRow
+from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import signature
 
 PAGE_SIZE = 25
@@ -43,8 +46,56 @@ class _Row(BoundRow):
         return bound_column.link(content, **kwargs) if bound_column.link else content
 
 
+class CappedCountPaginator(Paginator):
+    """A paginator of a table's queryset that counts at most `cap` + 1 rows, so that the first
+    pages of a long table do not count all of it. Beyond `cap` rows, `capped` is true and
+    `count` is only a lower bound (`cap` + 1) until a page at or past its last page is asked
+    for: then every row is counted, and the pages are exact again."""
+
+    def __init__(self, object_list, per_page, *args, cap, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self):
+        rows = getattr(getattr(self.object_list, "data", None), "data", None)
+        if not isinstance(rows, QuerySet):
+            return super().count
+        counted = rows.order_by()[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return counted
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if not self.capped or int(number) < 1:
+                raise
+            self._count_every_row()
+            return super().validate_number(number)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self.capped and number >= self.num_pages:
+            self._count_every_row()
+        return super().page(number)
+
+    def _count_every_row(self):
+        self.capped = False
+        self.__dict__["count"] = len(self.object_list)
+        self.__dict__.pop("num_pages", None)
+        self.__dict__.pop("page_range", None)
+
+
 class PagedTable(tables.Table):
-    """A captioned table (templates/includes/table.html) whose page size is capped."""
+    """A captioned table (templates/includes/table.html) whose page size is capped.
+
+    `count_cap`: a table that may hold very many rows counts at most this many (see
+    CappedCountPaginator); its caption then says "more than" that many rows.
+    """
+
+    count_cap: int | None = None
 
     class Meta:
         template_name = "includes/table.html"
@@ -59,7 +110,20 @@ class PagedTable(tables.Table):
         if per_page is None or per_page < 1:
             per_page = PAGE_SIZE
         per_page = min(per_page, MAX_PAGE_SIZE)
+        if self.count_cap is not None and paginator_class is Paginator:
+            paginator_class = CappedCountPaginator
+            kwargs["cap"] = self.count_cap
         return super().paginate(paginator_class, per_page, page, *args, **kwargs)
+
+    def page_links(self):
+        """The page numbers to link to around the current page, "..." for the ones left out;
+        while the count is capped, no last page (it is not known yet)."""
+        pages = list(table_page_range(self.page, self.paginator))
+        if getattr(self.paginator, "capped", False) and pages[-1] == self.paginator.num_pages:
+            pages.pop()
+            if pages[-1] != "...":
+                pages.append("...")
+        return pages
 
     def body_rows(self) -> SafeString:
         """The `<tr>` of each row of the current page (empty without rows): the first cell a

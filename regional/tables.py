@@ -21,6 +21,7 @@ from core.tables import PagedTable
 from .filters import EvidenceFilter, HistoryFilter, StatusFilter
 
 SHORT_TEXT = 140
+HISTORY_COUNT_CAP = 10_000
 
 
 def _when(value):
@@ -124,7 +125,14 @@ def _changes_summary(record):
 
 
 class HistoryTable(ReportTable):
-    """Status history rows (newest first), with their state, item and author."""
+    """Status history rows (newest first), with their state, item and author.
+
+    History only grows (a decade of reporting is over half a million rows): the pager counts
+    up to HISTORY_COUNT_CAP rows, and beyond says "more than" that many until the last pages
+    are asked for (core.tables.CappedCountPaginator).
+    """
+
+    count_cap = HISTORY_COUNT_CAP
 
     state, code = _state_and_item_columns("-changed_at", "-pk")
     title = tables.Column("Action", accessor="national_status__action_item__title", orderable=False)

@@ -14,6 +14,7 @@ from django_tables2 import RequestConfig
 from actions import queries
 from actions.models import Evidence, NationalStatus, StatusHistory
 from core.tables import MAX_PAGE_SIZE, PAGE_SIZE, PagedTable
+from regional.tables import HistoryTable
 from tests import factories, small_plan
 from tests.factories import logged_in
 from tests.query_counts import assert_flat
@@ -278,6 +279,35 @@ def test_history_is_newest_first_and_sortable(history, reviewer):
     oldest = records(rows(reviewer, "reports:history", sort="changed_at"))
     assert oldest[0].changed_at <= oldest[1].changed_at <= oldest[-1].changed_at
     assert oldest[-1].version == 2
+
+
+def test_a_long_history_is_counted_only_up_to_its_cap_until_its_last_pages(
+    history, reviewer, monkeypatch
+):
+    monkeypatch.setattr(HistoryTable, "count_cap", 3)
+
+    def page(number):
+        response = rows(reviewer, "reports:history", per_page=2, page=number)
+        table = response.context["table"]
+        return response.content.decode(), table.paginator, table.page
+
+    html, paginator, first = page(1)
+    assert paginator.capped and paginator.count == 4  # 3 counted, and at least one more
+    assert "(more than 3 rows, page 1)" in html
+    assert [row.record.version for row in first.object_list] == [2, 1]
+    assert 'rel="next"' in html and "?per_page=2&amp;page=5" not in html
+
+    html, paginator, second = page(2)  # the last page of 4 rows: every row counted
+    assert not paginator.capped and paginator.count == 9
+    assert "(9 rows, page 2 of 5)" in html and "?per_page=2&amp;page=5" in html
+    assert second.has_next()
+
+    for asked in (5, 99):
+        html, paginator, last = page(asked)
+        assert (last.number, paginator.count, len(last.object_list)) == (5, 9, 1)
+        assert "(9 rows, page 5 of 5)" in html
+    assert page("abc")[1].capped
+    assert history_count(reviewer, state="KH", per_page=2) == 4  # capped: filtered as asked
 
 
 def test_history_is_scoped(history, focal_point, observer):
