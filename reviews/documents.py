@@ -19,7 +19,7 @@ def report_pdf(request, round_id, code):
     state = _state(request.user, code, reporting_round)
     report = CountryReport.objects.filter(round=reporting_round, member_state=state).first()
     page = report_page_context(
-        request, reporting_round=reporting_round, state=state, report=report, bound={}
+        request, reporting_round=reporting_round, state=state, report=report, bound={}, paged=False
     )
     provisional = set(
         ActionItem.objects.filter(

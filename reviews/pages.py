@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass, field
 
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 
 from accounts import policy
 from accounts.models import Invitation, User
 from accounts.policy import scope_submitted
-from actions.models import ActionItem, Plan
+from actions.models import ActionItem, NationalStatus, Plan
 
 from .forms import AcceptForm, CommentForm, ReopenForm, ReturnForm, SubmitForm
 from .models import (
@@ -29,6 +30,9 @@ from .queries import (
 )
 
 State = CountryReport.State
+# Actions per page of a report: a plan of 1,500 actions is not one page of 2 MB (the PDF lists
+# them all).
+REPORT_ITEMS = 50
 
 
 @dataclass
@@ -64,9 +68,11 @@ def _chosen(submissions, wanted):
     return by_number.get(wanted) or (submissions[-1] if submissions else None)
 
 
-def report_page_context(request, *, reporting_round, state, report, bound):
-    """The report page's context. Queries: the submissions, the shown snapshot, and for
-    everyone but observers the transitions and the comments; for reviewers the plan's items."""
+def report_page_context(request, *, reporting_round, state, report, bound, paged=True):
+    """The report page's context. Queries: the submissions, the shown snapshot (`paged`: its
+    count per status and one page of REPORT_ITEMS actions; else every action, as the PDF lists
+    them), and for everyone but observers the transitions and the comments; for reviewers the
+    page's actions for a new comment."""
     user = request.user
     observer = policy.sees_accepted_data_only(user)
     submissions = []
@@ -77,13 +83,27 @@ def report_page_context(request, *, reporting_round, state, report, bound):
             .order_by("number")
         )
     shown = _chosen(submissions, request.GET.get("submission", ""))
-    snapshot = []
+    snapshot, items_page, status_counts = [], None, []
     if shown is not None:
-        snapshot = list(
+        items = (
             scope_submitted(SubmissionItem.objects.filter(submission=shown), user, "submission")
             # The action's provenance now: a provisional wording stays labelled as such.
             .annotate(provenance=F("action_item__provenance"))
+            .order_by("focus_area_number", "position", "code")
         )
+        if paged:
+            counts = dict(items.values_list("status").annotate(n=Count("pk")).order_by())
+            status_counts = [
+                (value, label, counts[value])
+                for value, label in NationalStatus.Status.choices
+                if counts.get(value)
+            ]
+            paginator = Paginator(items, REPORT_ITEMS)
+            paginator.count = sum(counts.values())  # known from the counts: no query of its own
+            items_page = paginator.get_page(request.GET.get("page"))
+            snapshot = list(items_page.object_list)
+        else:
+            snapshot = list(items)
     transitions, threads = [], []
     if report is not None and not observer:
         transitions = list(report.transitions.select_related("by", "submission"))
@@ -97,9 +117,10 @@ def report_page_context(request, *, reporting_round, state, report, bound):
         shown_counts = [(label, shown.check_counts.get(key, 0)) for key, label in CHECK_FINDINGS]
     new_comment_form = None
     if reviewer:
-        plan_items = ActionItem.objects.filter(plan=reporting_round.plan).order_by(
-            "position", "code"
-        )
+        # The select offers the actions listed on this page (the form takes any of the plan's).
+        plan_items = ActionItem.objects.filter(
+            plan=reporting_round.plan, pk__in=[item.action_item_id for item in snapshot]
+        ).order_by("position", "code")
         new_comment_form = bound.get("comment") or CommentForm(
             plan=reporting_round.plan, items=list(plan_items.only("pk", "code", "title"))
         )
@@ -124,11 +145,14 @@ def report_page_context(request, *, reporting_round, state, report, bound):
         "submissions": submissions,
         "shown": shown,
         "rows": rows,
+        "items_page": items_page,  # None: every action is in `rows`
+        "status_counts": status_counts,  # [(status, label, count)] of the whole submission
+        "item_count": items_page.paginator.count if items_page else len(rows),
         # (frozen row, comment count) pairs, as the PDF (reviews.documents) reads them.
         "snapshot": [(row.item, row.comment_count) for row in rows],
         "transitions": transitions,
         "threads": threads,
-        # Item threads are shown at their action in the snapshot; the rest here.
+        # Item threads are shown at their action on this page of the snapshot; the rest here.
         "other_threads": [t for t in threads if not t.item or t.item.pk not in in_snapshot],
         "can_comment": policy.may_comment(user, state),
         "comment_errors": bound.get("comment"),

@@ -63,10 +63,11 @@ CEILINGS = {
     # The current plan, its open round, the states, the round's reports.
     "reviews:compliance": 7,
     # The round with its plan, the member state, the report, the submissions with their
-    # submitters, the shown snapshot, the live statuses changed since it and the live evidence
-    # beside it, the transitions with who made them, the comments with their authors and items;
-    # a reviewer's page also lists the plan's items for a new comment. State user 12, reviewer 13.
-    "reviews:report_detail": 13,
+    # submitters, the shown snapshot's count per status and one page of its actions, the live
+    # statuses changed since it and the live evidence beside them, the transitions with who
+    # made them, the comments with their authors and items; a reviewer's page also lists the
+    # page's actions for a new comment. State user 13, reviewer 14.
+    "reviews:report_detail": 14,
     # The round with its plan, the member state, the report, the plan's items with the state's
     # statuses, the evidence asked more of.
     "reviews:report_check": 8,
