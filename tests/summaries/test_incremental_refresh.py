@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
 from actions import evidence
@@ -234,3 +235,22 @@ def test_refreshes_of_two_states_at_once_both_reach_the_region(transactional_db,
     assert refreshed[None]["status_counts"]["completed"] == 3  # KH 1.1 and 1.3, MY 1.3
     assert refreshed[None]["status_counts"]["in_progress"] == 3  # KH 1.2, MY 2.1 and 2.2
     assert refreshed == recomputed_figures()
+
+
+def test_a_refresh_reads_as_many_queries_with_more_states_and_items(small, full_computations):
+    def refresh_queries():
+        with CaptureQueriesContext(connection) as queries:
+            summaries.refresh_current_summaries(plan=small.plan, member_state=small.kh)
+        return len(queries)
+
+    before = refresh_queries()
+    for code in ("ID", "PH"):
+        state = factories.make_state(code)
+        factories.make_status(state, small.items["2.2"], status=Status.PLANNED, progress=5)
+    for number in range(3):
+        factories.make_item(small.fa1, f"1.{4 + number}", position=10 + number)
+    summaries.make_progress_summaries(today=TODAY)
+
+    assert refresh_queries() == before
+    assert full_computations.call_count == 2  # the periodic job's two periods, not a refresh
+    assert current_figures()[None]["pairs"] == 5 * 8
