@@ -142,7 +142,14 @@ def _write_cell(sheet, row, column, value, formats):
     elif isinstance(value, datetime.date):
         sheet.write_datetime(row, column, value, formats["date"])
     else:
-        sheet.write_string(row, column, str(value), formats["text"])
+        text = str(value)
+        if text.startswith("<r>") and text.endswith("</r>"):
+            # In constant_memory mode XlsxWriter would take such a text for its own rich-text
+            # markup and write it unescaped into the sheet (where it could hold a formula):
+            # written as three rich-text runs instead, each escaped, it reads back as typed.
+            sheet.write_rich_string(row, column, text[:1], text[1:3], text[3:], formats["text"])
+        else:
+            sheet.write_string(row, column, text, formats["text"])
 
 
 def xlsx_response(name, header, rows, *, title="", provisional_rows=False):

@@ -165,3 +165,16 @@ def test_rows_beyond_a_sheets_limit_go_on_on_the_next_sheet(monkeypatch):
     ]
     assert values == [["n", 0, 1, 2], ["n", 3, 4, 5], ["n", 6]]
     assert workbook["Data 2"].freeze_panes == "A2"
+
+
+def test_a_text_that_looks_like_rich_text_markup_is_written_as_typed():
+    """XlsxWriter's constant_memory mode writes a text between <r> and </r> unescaped, as its
+    own rich-text markup: such a text could smuggle a formula cell into the sheet."""
+    smuggling = '<r><t>a</t></r></is></c><c r="Z9" t="str"><f>1+1</f><v>2</v></c><c><is><r>'
+    texts = ["<r>bold?</r>", smuggling + "<t>b</t></r>"]
+    out = io.BytesIO()
+    write_workbook(out, ["text"], [[text] for text in texts])
+    sheet = openpyxl.load_workbook(out)["Data"]
+    assert [sheet.cell(row, 1).value for row in (2, 3)] == texts
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert sheet.max_column == 1
