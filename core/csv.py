@@ -5,21 +5,22 @@
   a spreadsheet reads numbers as numbers (-5 is written as -5) and text as text;
 - formula injection neutralised (security.md, OWASP) also for a spreadsheet that splits on
   another separator: see `neutralised`;
-- rows come from a generator (`queryset.iterator(chunk_size=...)`), never a list.
+- rows come from a generator (`queryset.iterator(chunk_size=...)`), never a list, or on
+  PostgreSQL straight out of `COPY … (FORMAT csv)` with the cells made in SQL
+  (`copy_csv_lines`), byte for byte the same file.
 
 The columns of each download, and the neutralising rule, are in docs/downloads.md.
 """
 
 import csv
 import datetime
-import io
-import itertools
 import re
 from decimal import Decimal
 
-from django.db.models import Func, TextField
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+
+from .copy import copy_out
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -93,19 +94,11 @@ class _Echo:
         return value
 
 
-def csv_lines(header, rows, *, cells=False):
-    """The CSV text of `header` and `rows` (iterables of values), in chunks of lines.
-
-    With `cells`, each value of `rows` is already what `cell` makes of it (text neutralised,
-    times formatted, numbers as numbers, None for empty: see `sql_cells`), and the rows go to
-    the writer as they are.
-    """
+def csv_lines(header, rows):
+    """The CSV text of `header` and `rows` (iterables of values), in chunks of lines."""
     # QUOTE_NONNUMERIC: every cell that `cell` left a string is quoted, numbers are not.
     writer = csv.writer(_Echo(), lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     yield BOM + writer.writerow([cell(name) for name in header])
-    if cells:
-        yield from _prepared_lines(rows)
-        return
     zone = timezone.get_current_timezone()
     chunk = []
     for row in rows:
@@ -117,70 +110,63 @@ def csv_lines(header, rows, *, cells=False):
         yield "".join(chunk)
 
 
-def _prepared_lines(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
-    rows = iter(rows)
-    while True:
-        writer.writerows(itertools.islice(rows, ROWS_PER_CHUNK))
-        text = buffer.getvalue()
-        if not text:
-            return
-        yield text
-        buffer.seek(0)
-        buffer.truncate()
-
-
-# _UNSAFE_PART for PostgreSQL, as an SQL string literal (its text never holds NUL).
+# _UNSAFE_PART for PostgreSQL, as an SQL string literal (its text never holds NUL), and the
+# same pattern as a plain match (no lookahead), which tells the texts to change.
 _SQL_UNSAFE_PART = "'" + _UNSAFE_PART.pattern.replace(r"\x00", "").replace("'", "''") + "'"
+_SQL_UNSAFE_TEST = _SQL_UNSAFE_PART.replace("(?=", "(?:")
+_SQL_ISO_MOMENT = "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'"
 
 
-class Neutralised(Func):
-    """A text column as `cell` writes it, computed by PostgreSQL with `neutralised`'s pattern;
-    elsewhere the text unchanged (`cell` neutralises it in Python)."""
-
-    output_field = TextField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        text, params = compiler.compile(self.source_expressions[0])
-        # Most texts hold none of the characters the pattern looks for (as in `neutralised`).
-        sql = (
-            f"CASE WHEN ({text}) ~ '[=+@\\t\\r-]' "
-            f"THEN regexp_replace(({text}), {_SQL_UNSAFE_PART}, '\\1''', 'g') ELSE ({text}) END"
+def _sql_cell(column, kind):
+    """SQL of the cell `cell` writes of `column`: a "text" neutralised (with `neutralised`'s
+    pattern; most texts have no unsafe part and skip the replacement), a "time" in ISO 8601
+    to the second with its offset in the session's time zone, a "number" as it is; NULL as
+    an empty text."""
+    if kind == "text":
+        return (
+            f"CASE WHEN {column} ~ {_SQL_UNSAFE_TEST} "
+            f"THEN regexp_replace({column}, {_SQL_UNSAFE_PART}, '\\1''', 'g') "
+            f"ELSE coalesce({column}, '') END"
         )
-        return sql, (*params, *params, *params)
+    if kind == "time":
+        return f"coalesce(to_char({column}, {_SQL_ISO_MOMENT}), '')"
+    return f"coalesce({column}::text, '')"
 
 
-class LocalTime(Func):
-    """A time as `cell` writes it (ISO 8601 to the second, in `zone`, with its offset),
-    computed by PostgreSQL; elsewhere the time itself (`cell` formats it in Python)."""
+def copy_csv_lines(header, sql, params, kinds, *, zone):
+    """The CSV bytes of `header` and the rows of query `sql`, made by PostgreSQL's
+    `COPY … (FORMAT csv)`: byte for byte what `csv_lines` writes of the same values.
 
-    def __init__(self, expression, zone):
-        super().__init__(expression)
-        self.zone = zone
+    `kinds` says what each of the query's values is: "text", "time" (written in `zone`) or
+    "number" (whole). PostgreSQL makes each cell as `cell` does (`_sql_cell`) over the
+    values, computed once (the query is fenced with OFFSET 0, so its expressions are not
+    repeated in each use); COPY quotes the texts and times (FORCE_QUOTE), leaves the numbers
+    bare and writes an empty text `""`, as the csv module writes None. Rows come one per COPY
+    message, ending in LF: they are written with CRLF.
+    """
+    head = "".join(csv_lines(header, ())).encode()
+    names = [f"c{index}" for index in range(len(kinds))]
+    cells = ", ".join(
+        f"{_sql_cell(f'q.{name}', kind)} AS {name}" for name, kind in zip(names, kinds, strict=True)
+    )
+    fenced = f"SELECT * FROM ({sql}) AS v OFFSET 0"
+    query = f"SELECT {cells} FROM ({fenced}) AS q({', '.join(names)})"
+    quoted = ", ".join(name for name, kind in zip(names, kinds, strict=True) if kind != "number")
+    options = f"FORMAT csv, FORCE_QUOTE ({quoted})" if quoted else "FORMAT csv"
+    yield head
+    batch = []
+    for row in copy_out(query, params, options=options, zone=zone):
+        batch.append(row[:-1])
+        if len(batch) == COPY_ROWS_PER_CHUNK:
+            batch.append(b"")
+            yield b"\r\n".join(batch)
+            batch = []
+    if batch:
+        batch.append(b"")
+        yield b"\r\n".join(batch)
 
-    def as_postgresql(self, compiler, connection, **extra):
-        moment, params = compiler.compile(self.source_expressions[0])
-        local = f"(({moment}) AT TIME ZONE %s)"
-        minutes = f"(extract(epoch FROM {local} - (({moment}) AT TIME ZONE 'UTC')) / 60)::int"
-        sql = (
-            f"(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-            f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END || "
-            f"lpad((abs({minutes}) / 60)::text, 2, '0') || ':' || "
-            f"lpad((abs({minutes}) %% 60)::text, 2, '0'))"
-        )
-        local_params = (*params, self.zone)
-        minute_params = (*local_params, *params)
-        return sql, (*local_params, *minute_params, *minute_params, *minute_params)
 
-    @property
-    def output_field(self):
-        return self.source_expressions[0].output_field
-
-
-def sql_cells(connection):
-    """Whether `Neutralised` and `LocalTime` make whole cells in SQL on `connection`."""
-    return connection.vendor == "postgresql"
+COPY_ROWS_PER_CHUNK = 500
 
 
 def dated_filename(name, day=None):
@@ -188,19 +174,21 @@ def dated_filename(name, day=None):
     return f"rpa-{name}-{(day or timezone.localdate()).isoformat()}.csv"
 
 
-def csv_response(name, header, rows, *, cells=False):
-    """A streamed CSV download of `rows` under a dated file name (see `dated_filename`).
+def csv_response(name, header, rows, *, lines=None):
+    """A streamed CSV download of `rows` under a dated file name (see `dated_filename`), or of
+    ready `lines` (e.g. `copy_csv_lines`).
 
     Times are written in the user's zone, which is kept for the rows streamed after the view
     returned.
     """
     zone = timezone.get_current_timezone()
 
-    def lines():
+    def written():
         with timezone.override(zone):
-            yield from csv_lines(header, rows, cells=cells)
+            yield from csv_lines(header, rows)
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    content = written() if lines is None else lines
+    response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{dated_filename(name)}"'
     response["Cache-Control"] = "private, no-store"
     return response

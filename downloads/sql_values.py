@@ -13,14 +13,14 @@ def user_name(path):
 
 class JsonKeys(Func):
     """The keys of a JSON object, sorted and joined by spaces (" ".join(sorted(obj))), on
-    PostgreSQL (`core.csv.sql_cells`)."""
+    PostgreSQL (`core.copy.available`)."""
 
     output_field = TextField()
 
     def as_postgresql(self, compiler, connection, **extra):
         template = (
-            "(SELECT string_agg(key, ' ' ORDER BY key COLLATE \"C\") "
-            "FROM jsonb_object_keys(%(expressions)s) AS key)"
+            "array_to_string(ARRAY(SELECT key FROM jsonb_object_keys(%(expressions)s) AS key "
+            "ORDER BY key COLLATE \"C\"), ' ')"
         )
         return self.as_sql(compiler, connection, template=template, **extra)
 
@@ -34,7 +34,7 @@ def changed_value(field, index):
 class ChangedValue(Func):
     """changes[key][index] as text, or as a number with `number` (NULL when absent).
 
-    PostgreSQL only (`core.csv.sql_cells`): -> and ->> read a history row's changes faster
+    PostgreSQL only (`core.copy.available`): -> and ->> read a history row's changes faster
     than the path operator (#>>) that KT compiles to."""
 
     def __init__(self, json_field, *, key, index, number=False):

@@ -43,12 +43,11 @@ def download(fmt, name, header, rows, *, title=""):
 def _table_download(request, table, name, fmt, python_columns, sql_values=()):
     """The download of `table` (sorted as the URL asks, all pages) under `name`."""
     RequestConfig(request, paginate=False).configure(table)
-    records, header = table.ordered_rows(), columns.header(python_columns)
+    records = table.ordered_rows()
     if fmt == "csv":
-        lines, cells = rows.csv_rows(records, python_columns, sql_values, ITERATOR_CHUNK)
-        return csv_response(name, header, lines, cells=cells)
+        return rows.csv_download(name, records, python_columns, sql_values, ITERATOR_CHUNK)
     typed = rows.xlsx_rows(records, python_columns, sql_values, ITERATOR_CHUNK)
-    return download(fmt, name, header, typed, title=table.caption)
+    return download(fmt, name, columns.header(python_columns), typed, title=table.caption)
 
 
 @require_safe

@@ -1,19 +1,19 @@
-"""The long downloads (history, evidence) read finished cells from SQL; they equal what the
-Python path (`core.csv.cell` on each record) writes, value for value.
+"""The long downloads (history, evidence) come out of PostgreSQL's COPY as finished cells;
+they equal what the Python path (`core.csv.cell` on each record) writes, byte for byte.
 
-On PostgreSQL the database neutralises the texts and writes the times (`downloads.rows`);
-elsewhere every download takes the Python path, so this test needs PostgreSQL.
+On PostgreSQL the database neutralises the texts, writes the times and the CSV
+(`downloads.rows`); elsewhere every download takes the Python path, so this test needs
+PostgreSQL.
 """
 
 import datetime
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
 from actions.models import Evidence, StatusHistory
-from core.csv import csv_lines, sql_cells
+from core import copy
 from downloads import rows as download_rows
 from downloads.columns import (
     EVIDENCE_COLUMNS,
@@ -41,7 +41,7 @@ TRICKY = [
 
 @pytest.fixture
 def tricky_rows(db):
-    if not sql_cells(connection):
+    if not copy.available():
         service_missing("SQL-made CSV cells need PostgreSQL (set DATABASE_URL=postgres://...)")
     state = factories.make_state("KH")
     plan = factories.make_plan(2026, 2030, status="in_force")
@@ -75,12 +75,10 @@ def tricky_rows(db):
 
 
 def _both_ways(columns, values, queryset):
-    rows, cells = download_rows.csv_rows(queryset, columns, values, 3)
-    assert cells
-    from_sql = "".join(csv_lines(header(columns), rows, cells=cells))
-    records = ([value(record) for _, value in columns] for record in queryset)
-    from_records = "".join(csv_lines(header(columns), records))
-    return from_sql, from_records
+    """The download made by COPY of SQL cells, and the one made by the Python columns."""
+    from_sql = download_rows.csv_download("x", queryset, columns, values, 3)
+    from_records = download_rows.csv_download("x", queryset, columns, (), 3)
+    return tuple(b"".join(r.streaming_content).decode() for r in (from_sql, from_records))
 
 
 @pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Kathmandu", "America/New_York"])
