@@ -81,18 +81,23 @@ def write_workbook(target, header, rows, *, title="", provisional_rows=False):
         for index, value in enumerate(values):
             _write_cell(sheets[-1], on_sheet, index, value, formats[kind])
     _finish(sheets[-1], on_sheet, header)
+    _about(workbook, title=title, count=count, sheets=len(sheets), provisional=provisional_rows)
+    workbook.close()
+    return count
+
+
+def _about(workbook, *, title, count, sheets, provisional):
+    """The second sheet: what the file holds and when it was made."""
     about = workbook.add_worksheet("About")
     about.set_column(0, 0, 100)
     lines = [title, f"{count} rows; the columns are those of the CSV download of the same name."]
-    if len(sheets) > 1:
+    if sheets > 1:
         lines.append(f"A sheet holds {ROWS_PER_SHEET:,} rows: the rows go on on sheet Data 2 …")
-    if provisional_rows:
+    if provisional:
         lines.append(PROVISIONAL_NOTE)
     lines.append(f"Made {timezone.localtime():%Y-%m-%d %H:%M %Z} by RPA Tracker.")
     for index, line in enumerate(line for line in lines if line):
         about.write_string(index, 0, line)
-    workbook.close()
-    return count
 
 
 def _data_sheet(workbook, name, header, bold):

@@ -2,15 +2,19 @@
 
 On PostgreSQL (`core.copy.available`) a download with SQL columns (history, evidence) comes
 straight out of the database: the CSV as `COPY … (FORMAT csv)` of finished cells
-(`core.csv.copy_csv_lines`). Otherwise each record goes through the Python columns.
+(`core.csv.copy_csv_lines`), the Excel file's sheet as XML rows (`core.xlsx_sql`).
+Otherwise each record goes through the Python columns.
 """
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import (
+    BooleanField,
     CharField,
     DateTimeField,
+    ExpressionWrapper,
     F,
     IntegerField,
+    Q,
     TextField,
 )
 from django.utils import timezone
@@ -18,6 +22,8 @@ from django.utils import timezone
 from actions.models import Provenance
 from core import copy
 from core.csv import copy_csv_lines, csv_response
+from core.xlsx import xlsx_response
+from core.xlsx_sql import xlsx_stream_response
 
 from .columns import header
 
@@ -66,18 +72,31 @@ def csv_download(name, rows, columns, values, chunk_size):
     return csv_response(name, header(columns), python_rows(rows, columns, chunk_size))
 
 
-def xlsx_rows(rows, columns, values, chunk_size):
-    """The Excel rows of `rows`, each (values, is_provisional): on PostgreSQL, with SQL
-    `values`, read typed straight from SQL (the workbook types each cell)."""
+def xlsx_download(name, rows, columns, values, chunk_size, *, title):
+    """The Excel download of `rows`: with SQL `values` on PostgreSQL, the sheet's rows are
+    written by the database (`core.xlsx_sql`); otherwise by XlsxWriter, record by record."""
     if values and copy.available():
         expressions = _expressions(values)
-        rows = rows.annotate(**expressions, xlsx_provenance=F(ITEM_PROVENANCE)).values_list(
-            *expressions, "xlsx_provenance"
+        provisional = ExpressionWrapper(
+            Q(**{ITEM_PROVENANCE: Provenance.PROVISIONAL}), output_field=BooleanField()
         )
-        provisional = Provenance.PROVISIONAL
-        return ((row[:-1], row[-1] == provisional) for row in rows.iterator(chunk_size=chunk_size))
+        typed = rows.annotate(**expressions, xlsx_provisional=provisional)
+        fields = [typed.query.annotations[name].output_field for name in expressions]
+        kinds = [_XLSX_KINDS.get(_kind(field)) for field in fields]
+        if all(kinds):
+            query = typed.values_list(*expressions, "xlsx_provisional").query
+            try:
+                sql, params = query.sql_with_params()
+            except EmptyResultSet:  # no row can match (e.g. a user who may see none)
+                return xlsx_response(name, header(columns), [], title=title, provisional_rows=True)
+            return xlsx_stream_response(name, header(columns), sql, params, kinds, title=title)
     records = rows.iterator(chunk_size=chunk_size)
-    return (([value(r) for _, value in columns], is_provisional(r)) for r in records)
+    lines = (([value(r) for _, value in columns], is_provisional(r)) for r in records)
+    return xlsx_response(name, header(columns), lines, title=title, provisional_rows=True)
+
+
+# The kinds of cell `core.xlsx_sql` writes, by the kind of value (`_kind`).
+_XLSX_KINDS = {"time": "moment", "text": "text", "number": "number"}
 
 
 def _kind(field):

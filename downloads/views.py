@@ -46,8 +46,9 @@ def _table_download(request, table, name, fmt, python_columns, sql_values=()):
     records = table.ordered_rows()
     if fmt == "csv":
         return rows.csv_download(name, records, python_columns, sql_values, ITERATOR_CHUNK)
-    typed = rows.xlsx_rows(records, python_columns, sql_values, ITERATOR_CHUNK)
-    return download(fmt, name, columns.header(python_columns), typed, title=table.caption)
+    return rows.xlsx_download(
+        name, records, python_columns, sql_values, ITERATOR_CHUNK, title=table.caption
+    )
 
 
 @require_safe
