@@ -83,7 +83,8 @@ def test_a_save_while_redis_is_down_is_done_by_the_worker_once_redis_is_back(wor
     OutboxMessage.objects.update(next_attempt_at=message.created_at)
     publish(relay_outbox)
 
-    worker.wait_for(lambda: refreshed.count() == 2, "refreshed summaries (region and KH)")
+    # The period's first refresh makes every current summary: the region's, KH's and MY's.
+    worker.wait_for(lambda: refreshed.count() == 3, "refreshed summaries (region, KH, MY)")
     assert refreshed.get(member_state=None).figures["status_counts"]["in_progress"] == 1
     message.refresh_from_db()
     assert message.sent_at is not None
