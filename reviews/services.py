@@ -27,6 +27,7 @@ from countries.models import MemberState
 from outbox.services import enqueue
 
 from . import tasks
+from .events import report_moved
 from .models import (
     Comment,
     CountryReport,
@@ -165,6 +166,7 @@ def _move(
     for name, value in fields.items():
         setattr(report, name, value)
     enqueue(tasks.notify_transition, transition.pk)
+    report_moved.send(sender=CountryReport, report=report, transition=transition)
     return transition
 
 

@@ -12,7 +12,9 @@ class SummariesConfig(AppConfig):
 
     def ready(self):
         from actions.events import national_status_changed
+        from reviews.events import report_moved
 
-        from .subscriptions import queue_summary_refresh
+        from .subscriptions import queue_summary_recount, queue_summary_refresh
 
         national_status_changed.connect(queue_summary_refresh, dispatch_uid="summary-refresh")
+        report_moved.connect(queue_summary_recount, dispatch_uid="summary-recount")

@@ -119,6 +119,19 @@ def refresh_current_summaries(*, plan, member_state=None, today=None):
 
 
 @transaction.atomic
+def recount_after_report_move(*, plan, member_state, today=None):
+    """Recompute the current period's summaries of `plan` that a move of `member_state`'s report
+    changes: the region's, in full (its compliance, its figures from accepted reports), and
+    the state's (its compliance)."""
+    if plan.is_closed:
+        return
+    today = today or local_today()
+    store_summaries(
+        plan, period_containing(today), final=False, today=today, states=[member_state.pk]
+    )
+
+
+@transaction.atomic
 def _refresh_state(plan, period, member_state, *, today):
     region = _lock_region(plan, period)
     now = timezone.now()

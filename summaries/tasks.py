@@ -46,6 +46,14 @@ def refresh_current_summaries(member_state_id, plan_id):
     summaries.refresh_current_summaries(plan=plan, member_state=member_state)
 
 
+@job(soft_time_limit=60, time_limit=90)
+def recount_after_report_move(member_state_id, plan_id):
+    plan = Plan.objects.filter(pk=plan_id).first()
+    member_state = MemberState.objects.filter(pk=member_state_id).first()
+    if plan is not None and member_state is not None:
+        summaries.recount_after_report_move(plan=plan, member_state=member_state)
+
+
 @shared_task(**JOB, soft_time_limit=600, time_limit=660)
 def send_digests():
     # The summaries first (nothing happens if they are made): digests never wait a day for them.

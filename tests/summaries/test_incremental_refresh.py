@@ -14,6 +14,8 @@ from actions import evidence
 from actions.models import NationalStatus
 from outbox.models import OutboxMessage
 from outbox.services import relay_pending
+from reviews import services as review_services
+from reviews.models import CountryReport
 from summaries import summaries
 from summaries.models import ProgressSummary
 from summaries.subscriptions import REFRESH_WINDOW
@@ -254,3 +256,32 @@ def test_a_refresh_reads_as_many_queries_with_more_states_and_items(small, full_
     assert refresh_queries() == before
     assert full_computations.call_count == 2  # the periodic job's two periods, not a refresh
     assert current_figures()[None]["pairs"] == 5 * 8
+
+
+def test_a_report_move_recounts_the_region_and_its_state_at_once(
+    small, reviewer, django_capture_on_commit_callbacks
+):
+    report = CountryReport.objects.get(member_state=small.kh)
+    before = current_figures()
+    assert before[small.kh.pk]["compliance"]["report_state"] == CountryReport.State.SUBMITTED
+
+    with in_window(1), django_capture_on_commit_callbacks(execute=True):
+        review_services.report_accept(user=reviewer, report=report)
+
+    refreshed = current_figures()
+    assert refreshed[small.kh.pk]["compliance"]["report_state"] == CountryReport.State.ACCEPTED
+    assert refreshed[None]["compliance"] != before[None]["compliance"]
+    assert refreshed[small.my.pk] == before[small.my.pk]  # another state's is left alone
+    with in_window(1):
+        assert refreshed == recomputed_figures()
+
+
+def test_a_report_move_queues_its_recount_with_the_move_or_not_at_all(small, reviewer):
+    report = CountryReport.objects.get(member_state=small.kh)
+    recounts = OutboxMessage.objects.filter(task_name="summaries.tasks.recount_after_report_move")
+    with in_window(1):
+        review_services.report_return(user=reviewer, report=report, comment="Add the decree.")
+        assert recounts.count() == 1
+        with pytest.raises(review_services.TransitionRefused):  # returned already: no move
+            review_services.report_return(user=reviewer, report=report, comment="Again.")
+    assert recounts.count() == 1
