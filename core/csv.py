@@ -110,10 +110,19 @@ def csv_lines(header, rows):
         yield "".join(chunk)
 
 
-# _UNSAFE_PART for PostgreSQL, as an SQL string literal (its text never holds NUL), and the
-# same pattern as a plain match (no lookahead), which tells the texts to change.
-_SQL_UNSAFE_PART = "'" + _UNSAFE_PART.pattern.replace(r"\x00", "").replace("'", "''") + "'"
-_SQL_UNSAFE_TEST = _SQL_UNSAFE_PART.replace("(?=", "(?:")
+# _UNSAFE_PART for PostgreSQL, as SQL string literals (its text never holds NUL): as a plain
+# match (no lookahead), which tells the texts to change, and in two parts for the replacement.
+# PostgreSQL's regular expressions take the longest of two alternatives where Python takes
+# the first, so `(^|\t)` would put one apostrophe (after the tab) where Python puts two in a
+# text starting with a tab and then `=`: the separators and the start are replaced in turn.
+def _sql_literal(pattern):
+    return "'" + pattern.replace(r"\x00", "").replace("'", "''") + "'"
+
+
+_LOOKAHEAD = _UNSAFE_PART.pattern.split(")", 1)[1]
+_SQL_UNSAFE_TEST = _sql_literal(_UNSAFE_PART.pattern.replace("(?=", "(?:"))
+_SQL_UNSAFE_AFTER_SEPARATOR = _sql_literal(r"([,;\t\r\n])" + _LOOKAHEAD)
+_SQL_UNSAFE_START = _sql_literal("^" + _LOOKAHEAD)
 _SQL_ISO_MOMENT = "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'"
 
 
@@ -125,7 +134,8 @@ def _sql_cell(column, kind):
     if kind == "text":
         return (
             f"CASE WHEN {column} ~ {_SQL_UNSAFE_TEST} "
-            f"THEN regexp_replace({column}, {_SQL_UNSAFE_PART}, '\\1''', 'g') "
+            f"THEN regexp_replace(regexp_replace({column}, {_SQL_UNSAFE_AFTER_SEPARATOR}, "
+            f"'\\1''', 'g'), {_SQL_UNSAFE_START}, '''') "
             f"ELSE coalesce({column}, '') END"
         )
     if kind == "time":
