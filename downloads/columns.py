@@ -7,6 +7,9 @@ database (`downloads.rows`). Texts are written in full (not shortened as on the 
 codes beside names so the bulk update can read them back.
 """
 
+from django.db.models import Case, F, TextField, Value, When
+from django.db.models.functions import Coalesce, NullIf
+
 from actions.models import NationalStatus
 
 from .sql_values import (
@@ -49,6 +52,42 @@ STATUS_COLUMNS = (
     ("updated_by", lambda r: r.updated_by_name or r.updated_by_email),
     ("version", lambda r: r.status_version),
     ("provenance", lambda r: r.provenance),
+)
+
+STATUS_CHOICES = NationalStatus.Status.choices
+# The same read in SQL, from the names `actions.queries.status_pairs` gives its rows.
+STATUS_VALUES = (
+    ("member_state_code", "state_code"),
+    ("member_state", "state_name"),
+    ("plan", "plan_code"),
+    ("focus_area", "focus_area_number"),
+    ("item_code", "code"),
+    ("item_title", "title"),
+    ("status", "status"),
+    (
+        "status_label",
+        Case(
+            *(
+                When(status=value, then=Value(label))
+                for value, label in NationalStatus.Status.choices
+            ),
+            default=F("status"),
+        ),
+    ),
+    ("progress", "progress"),
+    ("narrative", "narrative"),
+    ("challenges", "challenges"),
+    ("next_steps", "next_steps"),
+    ("responsible_agency", "responsible_agency"),
+    ("updated_at", "updated_at"),
+    (
+        "updated_by",
+        Coalesce(
+            NullIf("updated_by_name", Value("")), "updated_by_email", output_field=TextField()
+        ),
+    ),
+    ("version", "status_version"),
+    ("provenance", "provenance"),
 )
 
 # The first columns of rows hanging off a national status (history, evidence).

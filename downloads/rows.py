@@ -72,13 +72,15 @@ def csv_download(name, rows, columns, values, chunk_size):
     return csv_response(name, header(columns), python_rows(rows, columns, chunk_size))
 
 
-def xlsx_download(name, rows, columns, values, chunk_size, *, title):
+def xlsx_download(name, rows, columns, values, chunk_size, *, title, provenance=ITEM_PROVENANCE):
     """The Excel download of `rows`: with SQL `values` on PostgreSQL, the sheet's rows are
-    written by the database (`core.xlsx_sql`); otherwise by XlsxWriter, record by record."""
+    written by the database (`core.xlsx_sql`); otherwise by XlsxWriter, record by record.
+    `provenance` is the path from a row to its action's provenance (provisional rows are
+    marked)."""
     if values and copy.available():
         expressions = _expressions(values)
         provisional = ExpressionWrapper(
-            Q(**{ITEM_PROVENANCE: Provenance.PROVISIONAL}), output_field=BooleanField()
+            Q(**{provenance: Provenance.PROVISIONAL}), output_field=BooleanField()
         )
         typed = rows.annotate(**expressions, xlsx_provisional=provisional)
         fields = [typed.query.annotations[name].output_field for name in expressions]

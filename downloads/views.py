@@ -40,14 +40,14 @@ def download(fmt, name, header, rows, *, title=""):
     return csv_response(name, header, (values for values, _ in rows))
 
 
-def _table_download(request, table, name, fmt, python_columns, sql_values=()):
+def _table_download(request, table, name, fmt, python_columns, sql_values, **options):
     """The download of `table` (sorted as the URL asks, all pages) under `name`."""
     RequestConfig(request, paginate=False).configure(table)
     records = table.ordered_rows()
     if fmt == "csv":
         return rows.csv_download(name, records, python_columns, sql_values, ITERATOR_CHUNK)
     return rows.xlsx_download(
-        name, records, python_columns, sql_values, ITERATOR_CHUNK, title=table.caption
+        name, records, python_columns, sql_values, ITERATOR_CHUNK, title=table.caption, **options
     )
 
 
@@ -57,7 +57,15 @@ def status_csv(request, fmt="csv"):
     table, _, _ = status_table(request)
     if table is None:
         return download(fmt, "statuses", columns.header(columns.STATUS_COLUMNS), [])
-    return _table_download(request, table, "statuses", fmt, columns.STATUS_COLUMNS)
+    return _table_download(
+        request,
+        table,
+        "statuses",
+        fmt,
+        columns.STATUS_COLUMNS,
+        columns.STATUS_VALUES,
+        provenance="provenance",  # a status row is its action item
+    )
 
 
 @require_safe

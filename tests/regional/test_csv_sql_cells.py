@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
+from actions import queries
 from actions.models import Evidence, StatusHistory
 from core import copy
 from downloads import rows as download_rows
@@ -20,6 +21,8 @@ from downloads.columns import (
     EVIDENCE_VALUES,
     HISTORY_COLUMNS,
     HISTORY_VALUES,
+    STATUS_COLUMNS,
+    STATUS_VALUES,
     header,
 )
 from tests import factories
@@ -104,3 +107,37 @@ def test_history_and_evidence_cells_from_sql_equal_those_from_records(tricky_row
 )
 def test_the_sql_columns_are_the_documented_columns(columns, values):
     assert header(values) == header(columns)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kathmandu", "America/New_York"])
+def test_status_cells_from_sql_equal_those_from_records(db, zone):
+    """The national statuses too, never-updated pairs and not-applicable ones included."""
+    if not copy.available():
+        service_missing("SQL-made CSV cells need PostgreSQL (set DATABASE_URL=postgres://...)")
+    states = [factories.make_state("KH"), factories.make_state("MY")]
+    plan = factories.make_plan(2026, 2030, status="in_force")
+    area = factories.make_focus_area(plan)
+    items = [factories.make_item(area, title=text or "t") for text in TRICKY]
+    named = factories.make_user(Role.FOCAL_POINT, states[0], name="")
+    for index, (item, text) in enumerate(zip(items, TRICKY, strict=True)):
+        if index % 3:
+            factories.make_status(
+                states[index % 2],
+                item,
+                status="not_applicable" if index % 3 == 2 else "in_progress",
+                progress=None if index % 3 == 2 else index,
+                narrative=text,
+                next_steps=text[::-1],
+                updated_by=named if index % 2 else None,
+                version=index,
+            )
+    rows = queries.status_pairs(plan, states).order_by("state_name", "position")
+    with timezone.override(zone):
+        from_sql = download_rows.csv_download("x", rows, STATUS_COLUMNS, STATUS_VALUES, 3)
+        from_records = download_rows.csv_download("x", rows, STATUS_COLUMNS, (), 3)
+        from_sql, from_records = (
+            b"".join(response.streaming_content).decode() for response in (from_sql, from_records)
+        )
+
+    assert from_sql.count("\r\n") >= len(TRICKY) * 2 + 1
+    assert from_sql == from_records
