@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "reviews",
     "regional",
     "summaries",
+    "mailings",
     "downloads",
     "demo",
 ]
@@ -370,7 +371,7 @@ if OUTBOX_MAX_ATTEMPTS < 1:
 # time. Longer than CELERY_VISIBILITY_TIMEOUT, so that Redis's own redelivery comes first.
 OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 1200)
 
-# Progress summaries (one per period, scope and plan), digests and reminders: summaries app.
+# Progress summaries (one per period, scope and plan): summaries app. E-mails: mailings app.
 SUMMARY_PERIOD = env("SUMMARY_PERIOD", "week")
 if SUMMARY_PERIOD not in ("week", "month"):
     raise ImproperlyConfigured(f"SUMMARY_PERIOD must be week or month, not {SUMMARY_PERIOD!r}")
@@ -386,12 +387,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 6 * 60 * 60},
     },
     "digests": {
-        "task": "summaries.tasks.send_digests",
+        "task": "mailings.tasks.send_digests",
         "schedule": cron_schedule("DIGEST_SCHEDULE", env("DIGEST_SCHEDULE", "0 7 * * *")),
         "options": {"expires": 6 * 60 * 60},
     },
     "reminders": {
-        "task": "summaries.tasks.send_reminders",
+        "task": "mailings.tasks.send_reminders",
         "schedule": cron_schedule("REMINDER_SCHEDULE", env("REMINDER_SCHEDULE", "0 8 * * *")),
         "options": {"expires": 6 * 60 * 60},
     },

@@ -3,7 +3,9 @@ from django.urls import include, path
 
 from accounts.views import admin_login
 from downloads import urls as download_urls
+from mailings import urls as mailing_urls
 from regional import urls as regional_urls
+from summaries import urls as summary_urls
 
 from . import views
 
@@ -24,7 +26,11 @@ urlpatterns = [
         "reports/",
         include((regional_urls.urlpatterns + download_urls.urlpatterns, "reports")),
     ),
-    path("summaries/", include("summaries.urls")),
+    # The summaries' pages and the digest preferences share the `summaries` namespace.
+    path(
+        "summaries/",
+        include((summary_urls.urlpatterns + mailing_urls.urlpatterns, "summaries")),
+    ),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

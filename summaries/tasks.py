@@ -1,9 +1,9 @@
-"""Celery tasks of the progress summaries, digests and reminders: thin, safe to run twice.
+"""Celery tasks of the progress summaries: thin, safe to run twice.
 
 Each takes ids (or nothing), loads its rows and calls a plain function. The periodic ones, sent
 by beat, are acknowledged late and re-queued when a worker dies (settings), retried with
 growing waits when the database is briefly away, and bounded by time limits; what they make
-has a unique key, and the e-mails they send are outbox jobs keyed per recipient. The
+has a unique key (mailings.tasks: the e-mails they send are outbox jobs keyed per recipient). The
 follow-up work of a save is an outbox job: done exactly once however often it is delivered.
 """
 
@@ -16,7 +16,7 @@ from actions.models import Plan
 from countries.models import MemberState
 from outbox.jobs import job
 
-from . import digests, reminders, summaries
+from . import summaries
 
 TRANSIENT = (OperationalError, InterfaceError, SMTPException, ConnectionError, TimeoutError)
 JOB = {
@@ -52,15 +52,3 @@ def recount_after_report_move(member_state_id, plan_id):
     member_state = MemberState.objects.filter(pk=member_state_id).first()
     if plan is not None and member_state is not None:
         summaries.recount_after_report_move(plan=plan, member_state=member_state)
-
-
-@shared_task(**JOB, soft_time_limit=600, time_limit=660)
-def send_digests():
-    # The summaries first (nothing happens if they are made): digests never wait a day for them.
-    summaries.make_progress_summaries()
-    return {"queued": digests.send_digests()}
-
-
-@shared_task(**JOB, soft_time_limit=600, time_limit=660)
-def send_reminders():
-    return {"queued": reminders.send_reminders()}

@@ -8,5 +8,4 @@ urlpatterns = [
     path("", views.summary_list, name="list"),
     path("<int:pk>/", views.summary_detail, name="detail"),
     path("<int:pk>/csv/", views.summary_csv, name="csv"),
-    path("preferences/", views.digest_preferences, name="preferences"),
 ]

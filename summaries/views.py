@@ -1,21 +1,18 @@
-"""Pages of the progress summaries: list, one summary with charts and trend, CSV, preferences.
+"""Pages of the progress summaries: list, one summary with charts and trend, CSV.
 
 Every summary is loaded through `ProgressSummary.objects.visible_to` (accounts.policy): a
 state's summary that the user may not see answers 404.
 """
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from core.csv import csv_response
 
 from .charts import summary_charts
-from .digests import digest_choices, digest_preferences_save
-from .forms import DigestPreferencesForm
 from .models import ProgressSummary
 from .summaries import CSV_HEADER, csv_rows
 from .tables import SummaryFilter, SummaryTable
@@ -65,15 +62,3 @@ def summary_csv(request, pk):
     scope = "region" if summary.is_regional else summary.member_state.code.lower()
     name = f"summary-{summary.plan.code}-{scope}-{summary.period_start:%Y-%m-%d}"
     return csv_response(name, CSV_HEADER, csv_rows(summary, summary.figures_for(request.user)))
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@login_required
-def digest_preferences(request):
-    current = digest_choices(request.user)
-    form = DigestPreferencesForm(request.POST or None, user=request.user, current=current)
-    if request.method == "POST" and form.is_valid():
-        digest_preferences_save(user=request.user, choices=form.cleaned_data)
-        messages.success(request, "Your digest preferences were saved.")
-        return redirect("summaries:preferences")
-    return render(request, "summaries/digestpreference_form.html", {"form": form})

@@ -21,14 +21,14 @@ from django.utils import timezone
 from accounts.models import Role, User
 from actions import evidence as ev
 from actions.models import NationalStatus, Provenance
+from mailings.digests import digest_mails, with_digest_choices
+from mailings.mailing import deliver
+from mailings.reminders import stale_reminders
 from reviews import notifications
 from reviews import services as review_services
 from reviews.models import ReportingRound
 from reviews.models import today as review_today
-from summaries.digests import digest_mails, with_digest_choices
-from summaries.mailing import deliver
 from summaries.models import ProgressSummary
-from summaries.reminders import stale_reminders
 from summaries.summaries import make_progress_summaries
 from tests import factories
 

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test import TestCase
 
 from accounts.models import Role
+from mailings import digests, tasks
 from outbox.models import OutboxMessage
 from outbox.services import relay_pending
-from summaries import digests, tasks
 from summaries.models import DigestPreference, ProgressSummary
 from summaries.summaries import make_progress_summaries
 from tests import factories, small_plan

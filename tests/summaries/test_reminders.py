@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from actions.models import NationalStatus
+from mailings import reminders
 from outbox.models import OutboxMessage
-from summaries import reminders
 from tests import factories
 
 from .summary_helpers import TODAY, events, make_round, open_small_plan, sending, submit

@@ -6,6 +6,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 
+from mailings import tasks as mailing_tasks
 from outbox.services import registered_task
 from summaries import summaries as summaries_module
 from summaries import tasks
@@ -15,8 +16,8 @@ from .summary_helpers import FINISHED
 
 JOBS = {
     "progress-summaries": "summaries.tasks.make_progress_summaries",
-    "digests": "summaries.tasks.send_digests",
-    "reminders": "summaries.tasks.send_reminders",
+    "digests": "mailings.tasks.send_digests",
+    "reminders": "mailings.tasks.send_reminders",
     "outbox-relay": "outbox.tasks.relay_outbox",
     "login-attempts-prune": "accounts.tasks.prune_login_attempts",
 }
@@ -85,8 +86,8 @@ def test_a_bad_value_is_refused_with_its_name(monkeypatch, name, value):
     "task",
     [
         tasks.make_progress_summaries,
-        tasks.send_digests,
-        tasks.send_reminders,
+        mailing_tasks.send_digests,
+        mailing_tasks.send_reminders,
     ],
 )
 def test_jobs_are_acknowledged_late_and_retried_with_backoff_on_transient_errors(task):

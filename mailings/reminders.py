@@ -19,10 +19,10 @@ from accounts.services import absolute_url
 from actions.models import NationalStatus
 from actions.queries import stale_cutoff
 from reviews.models import CountryReport, ReportingRound
+from summaries.figures import SUBMITTED
+from summaries.summaries import local_today, period_containing, summarised_plans
 
-from .figures import SUBMITTED
 from .mailing import Kind, Mail, deliver
-from .summaries import local_today, period_containing, summarised_plans
 
 STALE_ITEMS_LISTED = 20
 

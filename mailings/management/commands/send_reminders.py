@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from summaries.reminders import send_reminders
+from mailings.reminders import send_reminders
 
 
 class Command(BaseCommand):

@@ -1,8 +1,7 @@
 from django import forms
 
 from accounts.policy import digest_scopes
-
-from .models import DigestKind
+from summaries.models import DigestKind
 
 
 class DigestPreferencesForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from summaries.digests import send_digests
+from mailings.digests import send_digests
 from summaries.summaries import make_progress_summaries
 
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.policy import digest_on_by_default, digest_scopes
 from accounts.services import absolute_url
+from summaries.models import DigestKind, DigestPreference, ProgressSummary
+from summaries.summaries import local_today, period_before
 
 from .mailing import Kind, Mail, deliver
-from .models import DigestKind, DigestPreference, ProgressSummary
-from .summaries import local_today, period_before
 
 
 def with_digest_choices(users):
