@@ -30,6 +30,8 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from reviews.queries import keep_change_counts
+
 SEED = "rpa-bench-1"
 DATA_VERSION = 3  # raise when the data this module builds changes
 FOCUS_AREAS = 7
@@ -541,3 +543,11 @@ def _rounds(size, ids, today):
             """,
             {"n": n},
         )
+    # What accepting the reports through the service keeps: the change between each state's
+    # accepted submissions (reviews.ChangeCount).
+    for plan_id, state_id in (
+        Report.objects.filter(accepted_submission__isnull=False)
+        .values_list("round__plan_id", "member_state_id")
+        .distinct()
+    ):
+        keep_change_counts(plan_id, state_id)

@@ -8,11 +8,13 @@ page's 25 rows), in one statement, however many sub-selects that takes.
 
 import datetime
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils import timezone
 
 PAGE = 25
+REPORT_PAGE = 50  # reviews.pages.REPORT_ITEMS
 
 
 @dataclass(frozen=True)
@@ -99,17 +101,13 @@ WITH matrix AS (
       AND month < %(first_month)s::date + interval '12 months'
     GROUP BY 1
 ), edges AS (
-    SELECT i, count(*) AS changes,
+    SELECT w.i, count(*) AS changes,
            count(*) FILTER (WHERE h.changes -> 'status' ->> 1 = 'completed') AS completions
-    FROM generate_series(0, 12) i
-    JOIN actions_statushistory h
-      ON h.changed_at >= (%(first_month)s::date + make_interval(months => i))::timestamp
-                         AT TIME ZONE %(zone)s
-     AND h.changed_at < (%(first_month)s::date + make_interval(months => i))::timestamp
-                        AT TIME ZONE 'Asia/Jakarta'
+    FROM actions_statushistory h
     JOIN actions_nationalstatus ns ON ns.id = h.national_status_id
     JOIN actions_actionitem ai ON ai.id = ns.action_item_id
-    WHERE ai.plan_id = %(plan)s
+    CROSS JOIN LATERAL (SELECT {edge_index} AS i) w
+    WHERE ai.plan_id = %(plan)s AND ({edge_filter})
     GROUP BY 1
 ), accepted AS (
     SELECT r.member_state_id, s.id,
@@ -120,14 +118,13 @@ WITH matrix AS (
     JOIN reviews_reportinground rr ON rr.id = r.round_id
     WHERE rr.plan_id = %(plan)s
 ), changed AS (
-    SELECT cur.member_state_id, count(*) AS items
+    -- the counts kept when the reports were accepted (reviews_changecount)
+    SELECT cur.member_state_id, c.count AS items
     FROM accepted cur
     JOIN accepted prev ON prev.member_state_id = cur.member_state_id AND prev.k = 2
-    JOIN reviews_submissionitem ci ON ci.submission_id = cur.id
-    JOIN reviews_submissionitem pi
-      ON pi.submission_id = prev.id AND pi.action_item_id = ci.action_item_id
-    WHERE cur.k = 1 AND (ci.status <> pi.status OR ci.progress IS DISTINCT FROM pi.progress)
-    GROUP BY 1
+    JOIN reviews_changecount c
+      ON c.submission_id = cur.id AND c.previous_id = prev.id AND c.focus_area_number IS NULL
+    WHERE cur.k = 1
 )
 SELECT (SELECT json_agg(matrix) FROM matrix), (SELECT json_agg(activity) FROM activity),
        (SELECT json_agg(edges) FROM edges), (SELECT json_agg(changed) FROM changed)
@@ -246,14 +243,18 @@ FROM rows
 """
 
 COUNTRY_REPORT = """
-SELECT i.code, i.title, i.focus_area_number, i.status, i.progress, i.narrative, i.challenges,
-       i.next_steps, i.status_version, i.last_changed_at, i.evidence
-FROM reviews_submissionitem i
-JOIN reviews_submission s ON s.id = i.submission_id
-JOIN reviews_countryreport r ON r.id = s.report_id
-WHERE r.round_id = %(round)s AND r.member_state_id = %(state)s
-  AND s.number = (SELECT max(number) FROM reviews_submission WHERE report_id = r.id)
-ORDER BY i.focus_area_number, i.position, i.code
+WITH items AS (
+    SELECT i.code, i.title, i.focus_area_number, i.position, i.status, i.progress, i.narrative,
+           i.challenges, i.next_steps, i.status_version, i.last_changed_at, i.evidence
+    FROM reviews_submissionitem i
+    JOIN reviews_submission s ON s.id = i.submission_id
+    JOIN reviews_countryreport r ON r.id = s.report_id
+    WHERE r.round_id = %(round)s AND r.member_state_id = %(state)s
+      AND s.number = (SELECT max(number) FROM reviews_submission WHERE report_id = r.id)
+)
+SELECT (SELECT json_agg(t) FROM (SELECT status, count(*) FROM items GROUP BY 1) t),
+       (SELECT json_agg(t) FROM (SELECT * FROM items ORDER BY focus_area_number, position, code
+                                 LIMIT %(report_page)s) t)
 """
 
 COMPLIANCE = """
@@ -293,6 +294,34 @@ WHERE s.id = %(summary)s
 """
 
 
+KEPT_ZONE = ZoneInfo("Asia/Jakarta")  # actions.models.ACTIVITY_TIME_ZONE
+
+
+def _dashboard(first_month):
+    """DASHBOARD with the history rows between each month's start here and in the zone of the
+    kept counts (none when they are the same zone), and those moments as parameters."""
+    zone = timezone.get_current_timezone()
+    windows, params = [], {}
+    for n in range(13):
+        index = first_month.year * 12 + first_month.month - 1 + n
+        month = datetime.date(index // 12, index % 12 + 1, 1)
+        here = datetime.datetime.combine(month, datetime.time.min, tzinfo=zone)
+        kept = datetime.datetime.combine(month, datetime.time.min, tzinfo=KEPT_ZONE)
+        if here != kept:
+            windows.append(n)
+            params[f"low{n}"], params[f"high{n}"] = min(here, kept), max(here, kept)
+    ranges = {n: f"h.changed_at >= %(low{n})s AND h.changed_at < %(high{n})s" for n in windows}
+    sql = DASHBOARD.format(
+        edge_index="CASE "
+        + " ".join(f"WHEN {where} THEN {n}" for n, where in ranges.items())
+        + " END"
+        if ranges
+        else "NULL::int",
+        edge_filter=" OR ".join(f"({where})" for where in ranges.values()) or "false",
+    )
+    return sql, {"first_month": first_month, **params}
+
+
 def pages(ctx, *, now=None):
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=90)
@@ -306,20 +335,24 @@ def pages(ctx, *, now=None):
     deep = (ctx["pairs"] * 9 // 10) // PAGE
     filtered = "AND coalesce(ns.status, 'not_started') = 'in_progress' AND fa.number = 3"
     c, k = ctx["current_code"], ctx["closed_code"]
+    dashboard_now, dashboard_closed = (
+        _dashboard(_months_back(now)),
+        _dashboard(_months_back(closed_end)),
+    )
     return [
         Page(
             "dashboard, current plan",
             "reviewer",
             f"/reports/plans/{c}/",
-            DASHBOARD,
-            {**base, **current, "first_month": _months_back(now)},
+            dashboard_now[0],
+            {**base, **current, **dashboard_now[1]},
         ),
         Page(
             "dashboard, closed plan",
             "reviewer",
             f"/reports/plans/{k}/",
-            DASHBOARD,
-            {**base, **closed, "first_month": _months_back(closed_end)},
+            dashboard_closed[0],
+            {**base, **closed, **dashboard_closed[1]},
         ),
         Page(
             "state profile",
@@ -364,7 +397,7 @@ def pages(ctx, *, now=None):
             "reviewer",
             f"/review/rounds/{ctx['accepted_round']}/states/KH/",
             COUNTRY_REPORT,
-            {**base, "round": ctx["accepted_round"]},
+            {**base, "round": ctx["accepted_round"], "report_page": REPORT_PAGE},
         ),
         Page(
             "compliance",

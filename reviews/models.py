@@ -309,6 +309,24 @@ class Submission(AppendOnlyModel):
         return f"{self.report} #{self.number}"
 
 
+class ChangeCount(models.Model):
+    """How many actions changed between a state's accepted submission and the one it accepted
+    before it (in round order), per focus area of the plan; `focus_area_number` None: in all.
+
+    Kept when a report is accepted or reopened (reviews.queries.keep_change_counts), so the
+    dashboard's change since the previous round reads a few rows instead of comparing every
+    action of both submissions. A row is only used for the pair it names.
+    """
+
+    submission = models.ForeignKey("Submission", on_delete=models.CASCADE, related_name="+")
+    previous = models.ForeignKey("Submission", on_delete=models.CASCADE, related_name="+")
+    focus_area_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    count = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.previous_id} → {self.submission_id}: {self.count}"
+
+
 class SubmissionItem(AppendOnlyModel):
     """One action item of a submission, as the state's status stood when it was submitted."""
 

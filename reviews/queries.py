@@ -34,6 +34,7 @@ from actions.queries import PlanFigures, Tally, states_and_areas
 from countries.models import MemberState
 
 from .models import (
+    ChangeCount,
     Comment,
     CountryReport,
     ReportingRound,
@@ -284,63 +285,117 @@ def change_counts_since_previous_round(
     reporting_round: ReportingRound | None = None,
     focus_area_number: int | None = None,
 ) -> list[StateChangeCount]:
-    """`changes_since_previous_round` counted per state in SQL (in `focus_area_number` only,
-    when given): 2 queries, whatever the number of actions. An action counts in the focus area
-    of its later snapshot (of the earlier one when the later submission does not hold it)."""
+    """`changes_since_previous_round` counted per state (in `focus_area_number` only, when
+    given): 2 queries, whatever the number of actions, reading the counts kept at acceptance
+    (ChangeCount); a third counts in SQL any pair whose counts were not kept."""
     pairs = _latest_accepted_pairs(plan, None, reporting_round)
-    counts = _changed_counts(
-        [(current.pk, previous.pk) for current, previous in pairs], focus_area_number
-    )
+    kept = _kept_counts([(current.pk, previous.pk) for current, previous in pairs])
+    missing = [(c.pk, p.pk) for c, p in pairs if (c.pk, p.pk) not in kept]
+    if missing:
+        kept.update(_changed_counts(missing, Submission, SubmissionItem))
     return [
         StateChangeCount(
             member_state=current.report.member_state,
             previous=previous,
             current=current,
-            count=counts.get(current.pk, 0),
+            count=kept[current.pk, previous.pk].get(focus_area_number, 0),
         )
         for current, previous in pairs
     ]
 
 
-def _changed_counts(pairs: list[tuple[int, int]], focus_area_number: int | None) -> dict[int, int]:
-    """{later submission id: actions changed since the earlier one} for (later, earlier) pairs,
-    in one query: the later snapshot's rows without an equal row in the earlier one, plus the
-    earlier snapshot's rows missing from the later one."""
+# {(later submission id, earlier submission id): {focus area number (None: all): count}}
+Counts = dict[tuple[int, int], dict[int | None, int]]
+
+
+def _kept_counts(pairs: list[tuple[int, int]], model: Any = ChangeCount) -> Counts:
+    """The kept counts of these (later, earlier) pairs; a pair is there only if its total is."""
     if not pairs:
         return {}
+    wanted = set(pairs)
+    rows = model.objects.filter(submission_id__in=[later for later, _ in pairs]).values_list(
+        "submission_id", "previous_id", "focus_area_number", "count"
+    )
+    counts: Counts = {}
+    for later, earlier, area, count in rows:
+        if (later, earlier) in wanted:
+            counts.setdefault((later, earlier), {})[area] = count
+    return {pair: found for pair, found in counts.items() if None in found}
+
+
+def keep_change_counts(
+    plan_id: int,
+    member_state_id: int,
+    *,
+    models: tuple[Any, Any, Any] = (Submission, SubmissionItem, ChangeCount),
+) -> None:
+    """Count (once) the changes between each of the state's accepted submissions in the plan and
+    the accepted one before it: after an acceptance or a reopening changed which those are.
+    `models` (Submission, SubmissionItem, ChangeCount) lets a data migration pass its own."""
+    submission_model, item_model, count_model = models
+    accepted = list(
+        submission_model.objects.filter(
+            accepted_for__isnull=False,
+            report__round__plan_id=plan_id,
+            report__member_state_id=member_state_id,
+        )
+        .order_by("-report__round__opens_on", "-number")
+        .values_list("pk", flat=True)
+    )
+    pairs = list(zip(accepted, accepted[1:], strict=False))
+    kept = _kept_counts(pairs, count_model)
+    missing = [pair for pair in pairs if pair not in kept]
+    counted = _changed_counts(missing, submission_model, item_model)
+    count_model.objects.bulk_create(
+        [
+            count_model(submission_id=later, previous_id=earlier, focus_area_number=area, count=n)
+            for (later, earlier), by_area in counted.items()
+            for area, n in by_area.items()
+        ]
+    )
+
+
+def _changed_counts(pairs: list[tuple[int, int]], submission_model: Any, item_model: Any) -> Counts:
+    """{(later, earlier): {focus area number: actions changed, None: in all}} for (later,
+    earlier) submission pairs, in one query: the later snapshot's rows without an equal row in
+    the earlier one, plus the earlier snapshot's rows missing from the later one. An action
+    counts in the focus area of its later snapshot (of the earlier one when only there)."""
+    counts: Counts = {pair: {None: 0} for pair in pairs}
+    if not pairs:
+        return counts
     earlier = Case(*[When(submission_id=cur, then=Value(prev)) for cur, prev in pairs])
     later = Case(*[When(submission_id=prev, then=Value(cur)) for cur, prev in pairs])
-    area = {} if focus_area_number is None else {"focus_area_number": focus_area_number}
-    same = SubmissionItem.objects.annotate(same_progress=Coalesce("progress", -1)).filter(
+    same = item_model.objects.annotate(same_progress=Coalesce("progress", -1)).filter(
         submission_id=OuterRef("other"),
         action_item_id=OuterRef("action_item_id"),
         status=OuterRef("status"),
         same_progress=Coalesce(OuterRef("progress"), -1),
     )
     changed = (
-        SubmissionItem.objects.filter(submission_id__in=[cur for cur, _ in pairs], **area)
+        item_model.objects.filter(submission_id__in=[cur for cur, _ in pairs])
         .annotate(other=earlier)
         .filter(~Exists(same))
-        .values("submission_id")
+        .values("submission_id", "other", "focus_area_number")
         .annotate(changed=Count("pk"))
-        .values_list("submission_id", "changed")
+        .values_list("submission_id", "other", "focus_area_number", "changed")
         .order_by()
     )
-    held = SubmissionItem.objects.filter(
+    held = item_model.objects.filter(
         submission_id=OuterRef("other"), action_item_id=OuterRef("action_item_id")
     )
     dropped = (
-        SubmissionItem.objects.filter(submission_id__in=[prev for _, prev in pairs], **area)
+        item_model.objects.filter(submission_id__in=[prev for _, prev in pairs])
         .annotate(other=later)
         .filter(~Exists(held))
-        .values("other")
+        .values("other", "submission_id", "focus_area_number")
         .annotate(changed=Count("pk"))
-        .values_list("other", "changed")
+        .values_list("other", "submission_id", "focus_area_number", "changed")
         .order_by()
     )
-    counts: dict[int, int] = {}
-    for submission_id, count in changed.union(dropped, all=True):
-        counts[submission_id] = counts.get(submission_id, 0) + count
+    for cur, prev, area, count in changed.union(dropped, all=True):
+        by_area = counts[cur, prev]
+        by_area[area] = by_area.get(area, 0) + count
+        by_area[None] += count
     return counts
 
 

@@ -37,7 +37,7 @@ from .models import (
     SubmissionItem,
     today,
 )
-from .queries import submission_check
+from .queries import keep_change_counts, submission_check
 
 State = CountryReport.State
 MAX_TEXT_LENGTH = COMMENT_MAX_LENGTH
@@ -357,7 +357,7 @@ def report_accept(*, user: User, report: CountryReport) -> ReportTransition:
     now = timezone.now()
     if Submission.objects.filter(pk=latest.pk).mark_accepted(now) != 1:
         raise TransitionRefused("This submission has already been accepted.")
-    return _move(
+    transition = _move(
         report,
         user=user,
         from_states=(State.SUBMITTED,),
@@ -365,6 +365,8 @@ def report_accept(*, user: User, report: CountryReport) -> ReportTransition:
         submission=latest,
         accepted_submission=latest,
     )
+    keep_change_counts(report.round.plan_id, report.member_state_id)
+    return transition
 
 
 @transaction.atomic
@@ -379,7 +381,7 @@ def report_reopen(*, user: User, report: CountryReport, reason: str) -> ReportTr
     reason = clean_text(reason, label="The reason for reopening", required=True)
     report = _locked(report)
     _refuse_unless(report, State.ACCEPTED)
-    return _move(
+    transition = _move(
         report,
         user=user,
         from_states=(State.ACCEPTED,),
@@ -388,6 +390,8 @@ def report_reopen(*, user: User, report: CountryReport, reason: str) -> ReportTr
         submission=report.accepted_submission,
         accepted_submission=None,
     )
+    keep_change_counts(report.round.plan_id, report.member_state_id)
+    return transition
 
 
 # --- Comments ------------------------------------------------------------------------------------

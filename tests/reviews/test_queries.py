@@ -10,7 +10,7 @@ from accounts.models import Role
 from actions.models import NationalStatus
 from actions.services import national_status_update
 from reviews import queries, services
-from reviews.models import CountryReport, ReportingRound, SubmissionItem, today
+from reviews.models import ChangeCount, CountryReport, ReportingRound, SubmissionItem, today
 from tests import factories
 from tests.reviews.conftest import bring_to, make_round
 
@@ -249,9 +249,12 @@ def test_changes_since_the_previous_round_take_two_queries(
     assert len(changes) == states
 
 
-def test_the_change_counts_per_state_are_the_changed_actions_counted_in_sql(
+@pytest.fixture
+def accepted_twice(
     plan_2026, two_rounds, cambodia, malaysia, focal_point, coordinator, reviewer, items
 ):
+    """Cambodia's and Malaysia's reports accepted in both rounds; Cambodia changed two actions
+    in between (one progress, one status with its progress emptied)."""
     first, second = two_rounds
     update(focal_point, items[0], 20)
     update(focal_point, items[1], 50)
@@ -262,14 +265,54 @@ def test_the_change_counts_per_state_are_the_changed_actions_counted_in_sql(
     other = factories.make_user(Role.COORDINATOR, malaysia)
     accepted_report(first, malaysia, other, reviewer)
     accepted_report(second, malaysia, other, reviewer)
-    # An action only in Cambodia's earlier snapshot, and one only in its later one (an action
-    # added to the plan between the rounds): each counts as changed, in its own focus area.
+    # accepted_report moves a round's dates while it accepts: count with the rounds as they are.
+    for state in (cambodia, malaysia):
+        queries.keep_change_counts(plan_2026.pk, state.pk)
+    return first, second
+
+
+def _listed(plan, area=None):
+    return [
+        sum(area is None or i.focus_area_number == area for i in c.items)
+        for c in queries.changes_since_previous_round(plan)
+    ]
+
+
+def test_the_change_counts_are_kept_at_acceptance_and_read_in_two_queries(
+    plan_2026, accepted_twice, items, django_assert_num_queries
+):
+    first, second = accepted_twice
+    area_1, area_2 = items[0].focus_area.number, items[2].focus_area.number
+
+    # The accepted submissions, then the kept counts (a pair without them takes a third).
+    with django_assert_num_queries(2):
+        counted = queries.change_counts_since_previous_round(plan_2026)
+    in_area_2 = queries.change_counts_since_previous_round(plan_2026, focus_area_number=area_2)
+
+    assert [(c.member_state.code, c.count) for c in counted] == [("KH", 2), ("MY", 0)]
+    assert [c.count for c in counted] == _listed(plan_2026)
+    assert [c.count for c in in_area_2] == _listed(plan_2026, area_2) == [1, 0]
+    in_area_1 = queries.change_counts_since_previous_round(plan_2026, focus_area_number=area_1)
+    assert [c.count for c in in_area_1] == [1, 0]
+    with_second = queries.change_counts_since_previous_round(plan_2026, reporting_round=second)
+    assert [(c.previous.report.round, c.count) for c in with_second] == [(first, 2), (first, 0)]
+    assert queries.change_counts_since_previous_round(plan_2026, reporting_round=first) == []
+
+
+def test_a_pair_without_kept_counts_is_counted_in_sql_like_the_listed_changes(
+    plan_2026, accepted_twice, cambodia, items
+):
+    # An action only in Cambodia's earlier snapshot, and one only in its later one (added to
+    # the plan between the rounds): each counts as changed, in its own focus area.
+    first, second = accepted_twice
     earlier, later = (
         CountryReport.objects.get(round=r, member_state=cambodia).accepted_submission
         for r in (first, second)
     )
-    extra = factories.make_item(items[2].focus_area, title="Collect data")
-    for submission, item in ((earlier, extra), (later, factories.make_item(items[0].focus_area))):
+    for submission, item in (
+        (earlier, factories.make_item(items[2].focus_area)),
+        (later, factories.make_item(items[0].focus_area)),
+    ):
         SubmissionItem.objects.create(
             submission=submission,
             action_item=item,
@@ -279,24 +322,31 @@ def test_the_change_counts_per_state_are_the_changed_actions_counted_in_sql(
             status="not_started",
             progress=None,
         )
+    ChangeCount.objects.all().delete()
 
-    listed = {c.member_state.code: c for c in queries.changes_since_previous_round(plan_2026)}
     counted = queries.change_counts_since_previous_round(plan_2026)
 
     assert [(c.member_state.code, c.count) for c in counted] == [("KH", 4), ("MY", 0)]
-    assert [len(listed[c.member_state.code].items) for c in counted] == [4, 0]
-    for area in (items[0].focus_area, items[2].focus_area):
-        in_area = queries.change_counts_since_previous_round(
-            plan_2026, focus_area_number=area.number
-        )
-        expected = [
-            sum(i.focus_area_number == area.number for i in listed[c.member_state.code].items)
-            for c in in_area
-        ]
-        assert [c.count for c in in_area] == expected == [2, 0]
-    with_second = queries.change_counts_since_previous_round(plan_2026, reporting_round=second)
-    assert [(c.previous.report.round, c.count) for c in with_second] == [(first, 4), (first, 0)]
-    assert queries.change_counts_since_previous_round(plan_2026, reporting_round=first) == []
+    assert [c.count for c in counted] == _listed(plan_2026)
+    for area in (items[0].focus_area.number, items[2].focus_area.number):
+        in_area = queries.change_counts_since_previous_round(plan_2026, focus_area_number=area)
+        assert [c.count for c in in_area] == _listed(plan_2026, area) == [2, 0]
+    queries.keep_change_counts(plan_2026.pk, cambodia.pk)
+    kept = ChangeCount.objects.get(submission=later, previous=earlier, focus_area_number=None)
+    assert kept.count == 4
+
+
+def test_a_reopened_report_changes_which_submissions_are_compared(
+    plan_2026, accepted_twice, cambodia, reviewer
+):
+    first, second = accepted_twice
+    report = CountryReport.objects.get(round=second, member_state=cambodia)
+
+    services.report_reopen(user=reviewer, report=report, reason="Figures wrong.")
+
+    assert [c.member_state.code for c in queries.change_counts_since_previous_round(plan_2026)] == [
+        "MY"
+    ]
 
 
 # --- The workspace's helpers ---------------------------------------------------------------------
