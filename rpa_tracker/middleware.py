@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.middleware import gzip
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -159,3 +160,16 @@ class TwoFactorMiddleware:
             reverse("accounts:two_factor"),
             reverse("accounts:logout"),
         ) or path.startswith(settings.STATIC_URL)
+
+
+class GZipMiddleware(gzip.GZipMiddleware):
+    """Django's gzip compression, except for files that are compressed already: an Excel
+    workbook (a zip) or a PDF gains nothing from it, and gzipping the 100 MB workbook of a
+    million history rows would cost a worker seconds."""
+
+    COMPRESSED_TYPES = ("application/vnd.openxmlformats", "application/pdf", "application/zip")
+
+    def process_response(self, request, response):
+        if response.get("Content-Type", "").startswith(self.COMPRESSED_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -135,7 +135,8 @@ MIDDLEWARE = [
     # compresses last; below WhiteNoise, which serves its own precompressed static files.
     # BREACH (guessing a secret in a compressed page from its size): the secret on every
     # page, the CSRF token, is masked with a new random value in every response by Django.
-    "django.middleware.gzip.GZipMiddleware",
+    # Files compressed already (Excel, PDF) are sent as they are.
+    "rpa_tracker.middleware.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -178,3 +178,13 @@ def test_a_text_that_looks_like_rich_text_markup_is_written_as_typed():
     assert [sheet.cell(row, 1).value for row in (2, 3)] == texts
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     assert sheet.max_column == 1
+
+
+def test_an_excel_file_is_not_gzipped_again_but_a_csv_is(small, reviewer):
+    client = logged_in(reviewer)
+    gzip_ok = {"HTTP_ACCEPT_ENCODING": "gzip"}
+    xlsx = client.get(reverse("reports:statuses_xlsx"), {"plan": "rpa-2021-2025"}, **gzip_ok)
+    csv_file = client.get(reverse("reports:statuses_csv"), {"plan": "rpa-2021-2025"}, **gzip_ok)
+    assert not xlsx.has_header("Content-Encoding")
+    assert openpyxl.load_workbook(io.BytesIO(body(xlsx)))["Data"].max_row > 1
+    assert csv_file["Content-Encoding"] == "gzip"
