@@ -51,28 +51,43 @@ def _letters(index):
 
 def _control_escapes(text):
     """SQL that escapes control characters as XlsxWriter does (`_xHHHH_`, and a typed
-    `_xHHHH_` as `_x005F_xHHHH_`), for texts holding any."""
+    `_xHHHH_` as `_x005F_xHHHH_`)."""
     escaped = f"regexp_replace({text}, '(_x[0-9a-fA-F]{{4}}_)', '_x005F\\1', 'g')"
-    for code in [*range(0x01, 0x09), *range(0x0B, 0x20)]:
-        escaped = f"replace({escaped}, chr({code}), '_x{code:04X}_')"
-    for code in (0xFFFE, 0xFFFF):
+    for code in [*range(0x01, 0x09), *range(0x0B, 0x20), 0xFFFE, 0xFFFF]:
         escaped = f"replace({escaped}, chr({code}), '_x{code:04X}_')"
     return escaped
 
 
 def _text(column):
-    """SQL of a text's XML content: control characters escaped, then & < > as entities, and
-    tab, line feed and backslash as character references (which COPY's text format would
-    otherwise write as escapes)."""
-    text = f"left({column}, {TEXT_LIMIT})"
-    rare = "_x[0-9a-fA-F]{4}_|[\\x01-\\x08\\x0b-\\x1f\\ufffe\\uffff]"
-    text = f"(CASE WHEN {text} ~ '{rare}' THEN {_control_escapes(text)} ELSE {text} END)"
-    escaped = text
-    for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        escaped = f"replace({escaped}, '{character}', '{entity}')"
+    """SQL of a text's XML content: at most TEXT_LIMIT characters, control characters escaped,
+    then & < > as entities, and tab, line feed and backslash as character references (which
+    COPY's text format would otherwise write as escapes). Most texts need none of it: one
+    test lets them through as they are."""
+    text = f"CASE WHEN octet_length({column}) > {TEXT_LIMIT} THEN left({column}, {TEXT_LIMIT}) "
+    text = f"({text}ELSE {column} END)"
+    escaped = _control_escapes(text)
+    for character, entity in (("'&'", "&amp;"), ("'<'", "&lt;"), ("'>'", "&gt;")):
+        escaped = f"replace({escaped}, {character}, '{entity}')"
     for character, entity in (("chr(9)", "&#9;"), ("chr(10)", "&#10;"), ("chr(92)", "&#92;")):
         escaped = f"replace({escaped}, {character}, '{entity}')"
-    return f"(CASE WHEN {text} ~ '[&<>\\t\\n\\\\]' THEN {escaped} ELSE {text} END)"
+    special = "[&<>\\t\\n\\\\\\x01-\\x08\\x0b-\\x1f\\ufffe\\uffff]|_x[0-9a-fA-F]{4}_"
+    too_long = f"octet_length({column}) > {TEXT_LIMIT}"
+    return f"CASE WHEN {column} ~ '{special}' OR {too_long} THEN {escaped} ELSE {column} END"
+
+
+def _prepared(index, kind):
+    """SQL of what a cell needs, computed once per row from the value `q.c<index>`: a text
+    escaped (and whether it keeps leading or trailing spaces), a time as an Excel date number
+    (in the session's time zone, `copy_out`'s zone, to the second), a number as a double."""
+    column, name = f"q.c{index}", f"c{index}"
+    if kind == "text":
+        return f"{_text(column)} AS {name}, {column} ~ '^\\s|\\s$' AS w{index}"
+    if kind == "moment":
+        return (
+            f"date_part('epoch', date_trunc('second', {column}::timestamp) "
+            f"- timestamp '1899-12-30') / 86400 AS {name}"
+        )
+    return f"{column}::float8 AS {name}"
 
 
 def _cell(index, kind, styles):
@@ -81,20 +96,13 @@ def _cell(index, kind, styles):
     style = f"CASE WHEN t.p THEN '{styles['provisional'][kind]}' ELSE '{styles['plain'][kind]}' END"
     empty = f"CASE WHEN t.p THEN concat({ref}, ' s=\"{styles['provisional']['empty']}\"/>') END"
     if kind == "text":
-        preserve = f"CASE WHEN {column} ~ '^\\s|\\s$' THEN ' xml:space=\"preserve\"' END"
+        preserve = f"CASE WHEN t.w{index} THEN ' xml:space=\"preserve\"' END"
         value = (
             f"concat({ref}, ' s=\"', {style}, '\" t=\"inlineStr\"><is><t', {preserve}, '>', "
-            f"{_text(column)}, '</t></is></c>')"
+            f"{column}, '</t></is></c>')"
         )
         return f"CASE WHEN {column} IS NULL OR {column} = '' THEN {empty} ELSE {value} END"
-    if kind == "moment":  # in the session's time zone (`copy_out`'s zone), to the second
-        number = (
-            f"date_part('epoch', date_trunc('second', {column}::timestamp) "
-            "- timestamp '1899-12-30') / 86400"
-        )
-    else:
-        number = f"{column}::float8"
-    value = f"concat({ref}, ' s=\"', {style}, '\"><v>', {number}, '</v></c>')"
+    value = f"concat({ref}, ' s=\"', {style}, '\"><v>', {column}, '</v></c>')"
     return f"CASE WHEN {column} IS NULL THEN {empty} ELSE {value} END"
 
 
@@ -105,13 +113,18 @@ def row_xml(sql, kinds, styles, rows_per_sheet):
     for each value: "text", "number" or "moment" (a time); `styles` the XlsxWriter
     style number of each kind on plain and provisional rows. Rows are numbered from 2 (under
     the header), again from 2 on each next sheet after `rows_per_sheet` rows.
+
+    Three steps, each over the one before: the query's values, fenced (OFFSET 0) so that each
+    is computed once; what each cell needs (`_prepared`), beside the row's number; the row.
     """
     names = [f"c{index}" for index in range(len(kinds))]
-    cells = ", ".join(_cell(index, kind, styles) for index, kind in enumerate(kinds))
+    fenced = f"SELECT * FROM ({sql}) AS v OFFSET 0"
+    prepared = ", ".join(_prepared(index, kind) for index, kind in enumerate(kinds))
     numbered = (
-        f"SELECT q.*, (mod(row_number() OVER () - 1, {int(rows_per_sheet)}) + 2)::text AS n "
-        f"FROM ({sql}) AS q({', '.join(names)}, p)"
+        f"SELECT (mod(row_number() OVER () - 1, {int(rows_per_sheet)}) + 2)::text AS n, "
+        f"q.p, {prepared} FROM ({fenced}) AS q({', '.join(names)}, p)"
     )
+    cells = ", ".join(_cell(index, kind, styles) for index, kind in enumerate(kinds))
     return f"SELECT concat('<row r=\"', t.n, '\">', {cells}, '</row>') FROM ({numbered}) AS t"
 
 
