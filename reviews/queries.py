@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -25,8 +26,10 @@ from django.db.models import (
     TextField,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Trim
+from django.db.models.expressions import BaseExpression
+from django.db.models.functions import Coalesce, RowNumber, Trim
 from django.utils import timezone
 
 from actions.models import ActionItem, Evidence, NationalStatus, Plan
@@ -766,10 +769,17 @@ class SubmittedRow:
 
     item: SubmissionItem
     comment_count: int = 0
-    evidence: list[SubmittedEvidence] = field(default_factory=list)
+    evidence: list[SubmittedEvidence] = field(default_factory=list)  # the first EVIDENCE_SHOWN
+    more_evidence: int = 0  # the snapshot's other entries (the PDF and the status page list them)
     changed_since: bool = False  # the live status was saved after the submission
-    added_since: list[Evidence] = field(default_factory=list)  # current, added after it
+    added_since: list[Evidence] = field(default_factory=list)  # current, added after it (first
+    more_added: int = 0  # EVIDENCE_SHOWN), and how many more
     thread: Any = None  # the item's comment thread (reviews.pages.Thread), if any
+
+
+# Evidence entries a report page shows per action, of the snapshot's and of those added since:
+# an action with 40 links is not 40 lines of the page (the PDF and the status page list all).
+EVIDENCE_SHOWN = 5
 
 
 def submitted_rows(
@@ -779,11 +789,16 @@ def submitted_rows(
     *,
     live: bool,
 ) -> list[SubmittedRow]:
-    """The snapshot's rows; with `live`, each beside today's status and evidence: 2 queries."""
+    """The snapshot's rows; with `live`, each beside today's status and evidence: 2 queries.
+    Each row holds at most EVIDENCE_SHOWN entries of the snapshot's evidence and as many of
+    those added since, with the number of the others."""
     rows = [SubmittedRow(item=item) for item in snapshot]
+    for row in rows:
+        row.more_evidence = max(0, len(row.item.evidence) - EVIDENCE_SHOWN)
     if not live or submission is None:
         for row in rows:
-            row.evidence = [SubmittedEvidence(entry, None) for entry in row.item.evidence]
+            shown = row.item.evidence[:EVIDENCE_SHOWN]
+            row.evidence = [SubmittedEvidence(entry, None) for entry in shown]
         return rows
     item_ids = [row.item.action_item_id for row in rows]
     changed = set(
@@ -793,28 +808,53 @@ def submitted_rows(
             updated_at__gt=submission.submitted_at,
         ).values_list("action_item_id", flat=True)
     )
+    shown_ids = [
+        entry["id"]
+        for row in rows
+        for entry in row.item.evidence[:EVIDENCE_SHOWN]
+        if entry.get("id") is not None
+    ]
+    added = Q(added_at__gt=submission.submitted_at, withdrawn_at__isnull=True)
+    # Each action's evidence of the snapshot, and that added since, numbered in turn.
+    partition: list[BaseExpression | F] = [F("national_status_id"), _is(added)]
     evidence = list(
         Evidence.objects.filter(
+            Q(pk__in=shown_ids) | added,
             national_status__member_state=member_state,
             national_status__action_item__in=item_ids,
         )
-        .annotate(action_item_id=F("national_status__action_item_id"))
+        .annotate(
+            action_item_id=F("national_status__action_item_id"),
+            is_added=_is(added),
+            turn=Window(RowNumber(), partition_by=partition, order_by=["added_at", "pk"]),
+            of=Window(Count("pk"), partition_by=partition),
+        )
+        .filter(turn__lte=EVIDENCE_SHOWN)
         .defer("review_comment")
         .order_by("added_at", "pk")
     )
     by_id = {e.pk: e for e in evidence}
-    added: dict[int, list[Evidence]] = {}
+    added_since: dict[int, list[Evidence]] = {}
     for e in evidence:
-        if e.added_at > submission.submitted_at and e.withdrawn_at is None:
-            added.setdefault(e.action_item_id, []).append(e)
+        if e.is_added:
+            added_since.setdefault(e.action_item_id, []).append(e)
     for row in rows:
         pk = row.item.action_item_id
         row.evidence = [
-            SubmittedEvidence(entry, by_id.get(entry.get("id"))) for entry in row.item.evidence
+            SubmittedEvidence(entry, by_id.get(entry.get("id")))
+            for entry in row.item.evidence[:EVIDENCE_SHOWN]
         ]
         row.changed_since = pk in changed
-        row.added_since = added.get(pk, [])
+        row.added_since = added_since.get(pk, [])
+        total = getattr(row.added_since[0], "of", 0) if row.added_since else 0
+        row.more_added = total - len(row.added_since)
     return rows
+
+
+def _is(condition: Q) -> Case:
+    return Case(
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
 
 
 # --- A reviewer's work queue ---------------------------------------------------------------------

@@ -113,3 +113,29 @@ def test_the_evidence_review_says_whether_the_evidence_was_submitted(
 
     assert "Part of Cambodia's latest submission of this action (#1" in in_it.content.decode()
     assert "Added since submission" in since.content.decode()
+
+
+def test_an_action_with_much_evidence_shows_the_first_five_of_each_kind_and_counts_the_rest(
+    report, items, focal_point, coordinator, reviewer
+):
+    def links(prefix, count):
+        for n in range(count):
+            ev.evidence_add_link(
+                user=focal_point, item=items[0], title=f"{prefix} {n}", url=f"https://ex.org/{n}"
+            )
+
+    factories.save_status(focal_point, items[0])
+    links("Decree", 7)
+    bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
+    links("Newer", 8)
+    for viewer in (reviewer, focal_point):
+        response = logged_in(viewer).get(report_url(report))
+        (row,) = [r for r in response.context["rows"] if r.item.action_item_id == items[0].pk]
+        page = response.content.decode()
+
+        assert [e.entry["title"] for e in row.evidence] == [f"Decree {n}" for n in range(5)]
+        assert [e.live.title for e in row.evidence] == [f"Decree {n}" for n in range(5)]
+        assert [e.title for e in row.added_since] == [f"Newer {n}" for n in range(5)]
+        assert (row.more_evidence, row.more_added) == (2, 3)
+        assert "and 2 more submitted: <a" in page
+        assert "and 3 more added since submission: <a" in page
