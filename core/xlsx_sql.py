@@ -84,25 +84,39 @@ def _prepared(index, kind):
         return f"{_text(column)} AS {name}, {column} ~ '^\\s|\\s$' AS w{index}"
     if kind == "moment":
         return (
-            f"date_part('epoch', date_trunc('second', {column}::timestamp) "
-            f"- timestamp '1899-12-30') / 86400 AS {name}"
+            f"(date_part('epoch', date_trunc('second', {column}::timestamp) "
+            f"- timestamp '1899-12-30') / 86400)::text AS {name}"
         )
-    return f"{column}::float8 AS {name}"
+    return f"{column}::float8::text AS {name}"
 
 
-def _cell(index, kind, styles):
-    """SQL of one cell of a row (`n`: its row number, `p`: whether it is provisional)."""
-    column, ref = f"t.c{index}", f"'<c r=\"{_letters(index)}', t.n, '\"'"
-    style = f"CASE WHEN t.p THEN '{styles['provisional'][kind]}' ELSE '{styles['plain'][kind]}' END"
-    empty = f"CASE WHEN t.p THEN concat({ref}, ' s=\"{styles['provisional']['empty']}\"/>') END"
+def _styles(styles):
+    """SQL of each kind's style attribute on the row (plain or provisional), computed once a
+    row, and of the row's empty-cell ending (an empty cell is written on provisional rows
+    only, for their fill)."""
+    attributes = []
+    for kind in ("text", "number", "moment"):
+        plain, provisional = styles["plain"][kind], styles["provisional"][kind]
+        attributes.append(
+            f"CASE WHEN q.p THEN ' s=\"{provisional}\"' ELSE ' s=\"{plain}\"' END AS s_{kind}"
+        )
+    empty = styles["provisional"]["empty"]
+    attributes.append(f'CASE WHEN q.p THEN \'" s="{empty}"/>\' END AS s_empty')
+    return ", ".join(attributes)
+
+
+def _cell(index, kind):
+    """SQL of one cell of a row (`n`: its row number; `s_…`: its styles)."""
+    column, ref = f"t.c{index}", f"'<c r=\"{_letters(index)}' || t.n"
+    empty = f"{ref} || t.s_empty"  # NULL (no cell) on plain rows
     if kind == "text":
-        preserve = f"CASE WHEN t.w{index} THEN ' xml:space=\"preserve\"' END"
+        preserve = f"CASE WHEN t.w{index} THEN ' xml:space=\"preserve\"' ELSE '' END"
         value = (
-            f"concat({ref}, ' s=\"', {style}, '\" t=\"inlineStr\"><is><t', {preserve}, '>', "
-            f"{column}, '</t></is></c>')"
+            f"{ref} || '\"' || t.s_text || ' t=\"inlineStr\"><is><t' || {preserve} || '>' || "
+            f"{column} || '</t></is></c>'"
         )
         return f"CASE WHEN {column} IS NULL OR {column} = '' THEN {empty} ELSE {value} END"
-    value = f"concat({ref}, ' s=\"', {style}, '\"><v>', {column}, '</v></c>')"
+    value = f"{ref} || '\"' || t.s_{kind} || '><v>' || {column} || '</v></c>'"
     return f"CASE WHEN {column} IS NULL THEN {empty} ELSE {value} END"
 
 
@@ -122,9 +136,9 @@ def row_xml(sql, kinds, styles, rows_per_sheet):
     prepared = ", ".join(_prepared(index, kind) for index, kind in enumerate(kinds))
     numbered = (
         f"SELECT (mod(row_number() OVER () - 1, {int(rows_per_sheet)}) + 2)::text AS n, "
-        f"q.p, {prepared} FROM ({fenced}) AS q({', '.join(names)}, p)"
+        f"{_styles(styles)}, {prepared} FROM ({fenced}) AS q({', '.join(names)}, p)"
     )
-    cells = ", ".join(_cell(index, kind, styles) for index, kind in enumerate(kinds))
+    cells = ", ".join(_cell(index, kind) for index, kind in enumerate(kinds))
     return f"SELECT concat('<row r=\"', t.n, '\">', {cells}, '</row>') FROM ({numbered}) AS t"
 
 
