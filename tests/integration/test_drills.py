@@ -156,7 +156,7 @@ def test_c_two_beat_processes_make_no_summary_digest_or_reminder_twice(drill, pl
     assert sorted(counts, key=str) == expected_scopes()
     assert set(counts.values()) == {1}
     runs = sum(
-        len(re.findall(r"summaries\.tasks\.send_digests\[[^]]+\] received", p.output()))
+        len(re.findall(r"mailings\.tasks\.send_digests\[[^]]+\] received", p.output()))
         for p in drill.processes
     )
     assert runs >= 4  # each beat sent the jobs several times: the drill did run them twice
