@@ -38,11 +38,12 @@ LATEST = "latest"  # each state's latest accepted report; otherwise a round's id
 HEAT_BANDS = ("under 20 %", "20–39 %", "40–59 %", "60–79 %", "80 % or more")
 
 
-def statuses_url(plan, **filters):
-    """The status table of `plan` filtered by `filters` (None values left out)."""
+def statuses_url(plan, *, path=None, **filters):
+    """The status table of `plan` filtered by `filters` (None values left out); `path`: the
+    table's path when the caller already has it (a dashboard links hundreds of numbers)."""
     params = {"plan": plan.code}
     params.update({key: value for key, value in filters.items() if value not in (None, "")})
-    return f"{reverse('reports:statuses')}?{urlencode(params)}"
+    return f"{path or reverse('reports:statuses')}?{urlencode(params)}"
 
 
 def heat_level(average):
@@ -106,10 +107,11 @@ class Scope:
         if (state is None and self.sees_region_rows) or (state and state.pk in self.visible_ids):
             code = state.code if state is not None else None
             chosen = {"focus_area": self.focus_area}
+            path = reverse("reports:statuses")
 
             def url(**filters):
                 given = {key: value for key, value in filters.items() if value is not None}
-                return statuses_url(self.plan, state=code, **{**chosen, **given})
+                return statuses_url(self.plan, path=path, state=code, **{**chosen, **given})
 
             return url
         return lambda **filters: ""
