@@ -126,7 +126,7 @@ HISTORY_VALUES = (
     ("version", "version"),
     ("changed_at", "changed_at"),
     ("changed_by", user_name("changed_by")),
-    ("changed_fields", JsonKeys("changes")),
+    ("changed_fields", JsonKeys("changes", known=NationalStatus.TRACKED_FIELDS)),
     *(
         (f"{field}_{end}", changed_value(field, index))
         for field in NationalStatus.TRACKED_FIELDS
