@@ -125,6 +125,16 @@ class PagedTable(tables.Table):
                 pages.append("...")
         return pages
 
+    @property
+    def has_page_rows(self):
+        """Whether the table is paged and its page has rows, known from the count alone (the
+        page's rows are fetched once, by `page_records`)."""
+        return hasattr(self, "page") and self.paginator.count > 0
+
+    def page_records(self):
+        """The records of the current page, in order (`body_rows` renders them)."""
+        return self.paginated_rows.data
+
     def body_rows(self) -> SafeString:
         """The `<tr>` of each row of the current page (empty without rows): the first cell a
         row header, the others `<td>` with their column's class, each cell rendered and
@@ -139,7 +149,7 @@ class PagedTable(tables.Table):
             cells.append((column, format_html('<td class="{}">', css) if css else "<td>", "</td>"))
         context = Context()
         html = []
-        for record in self.paginated_rows.data:
+        for record in self.page_records():
             row = _Row(record, table=self)
             html.append("<tr>")
             for column, start, end in cells:

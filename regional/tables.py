@@ -7,6 +7,7 @@ with tie-breakers so pages are stable. A table's page (`regional.views`) and its
 """
 
 import django_tables2 as tables
+from django.db.models import QuerySet
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -73,6 +74,22 @@ class StatusTable(ReportTable):
     class Meta(PagedTable.Meta):
         order_by = ("state", "code")
         empty_text = "No statuses match these filters."
+
+    def page_records(self):
+        """The page's pairs in two steps: which (item, state) pairs in the table's order, then
+        those pairs with their statuses. Unless the order or a filter is on a status column,
+        PostgreSQL finds the page's pairs without joining any status (it drops the unused
+        join), rather than joining every status of the plan to sort them and keep 25."""
+        page = self.paginated_rows.data
+        if not isinstance(page, QuerySet):
+            return page
+        keys = list(page.values_list("pk", "state_id"))
+        if not keys:
+            return []
+        items, states = {item for item, _ in keys}, {state for _, state in keys}
+        found = self.data.data.filter(pk__in=items, state_id__in=states).order_by()
+        by_key = {(row.pk, row.state_id): row for row in found}
+        return [by_key[key] for key in keys]
 
     def render_code(self, record, value):
         return format_html('<a href="{}">{}</a>', status_url(record.state_code, record.pk), value)

@@ -29,8 +29,9 @@ CEILINGS = {
     # The item; its continuity links; the states with their statuses; the regional tally; the
     # linked items' statuses.
     "reports:item_across_states": 8,
-    # The plans; the states the user sees; the plan's focus areas; count; the page of rows.
-    "reports:statuses": 8,
+    # The plans; the states the user sees; the plan's focus areas; count; the page's pairs;
+    # those pairs with their statuses (StatusTable.page_records).
+    "reports:statuses": 9,
     # The plans and the visible states (filter choices); count; the page of rows.
     "reports:history": 7,
     "reports:evidence": 7,

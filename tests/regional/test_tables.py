@@ -1,6 +1,7 @@
 """The status, history and evidence tables: filters, sorting, paging, scoping, bad input."""
 
 import datetime
+import re
 
 import django_tables2 as tables
 import pytest
@@ -437,3 +438,24 @@ def test_a_tables_rows_render_each_cell_escaped_with_its_columns_class(rf):
     table = Sizes([])
     RequestConfig(rf.get("/")).configure(table)
     assert table.body_rows() == ""
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"sort": "-title"},
+        {"sort": "status"},
+        {"sort": "-updated_at", "per_page": 3, "page": 2},
+        {"status": "not_started"},
+        {"state": "MY", "per_page": 2, "page": 3},
+    ],
+)
+def test_the_rendered_status_rows_are_the_pages_rows_in_its_order(small, reviewer, params):
+    response = rows(reviewer, plan=PLAN, **params)
+    rendered = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td><a href="[^"]+">([^<]+)</a></td>',
+        response.content.decode(),
+    )
+    expected = [(r.state_name, r.code) for r in records(response)]
+    assert rendered == expected and expected
