@@ -7,6 +7,7 @@ PostgreSQL only: elsewhere every Excel download takes the XlsxWriter path.
 
 import datetime
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -100,7 +101,8 @@ def test_sql_written_cells_equal_the_xlsxwriter_ones(tricky_rows, zone, columns,
         from_sql = download_rows.xlsx_download("x", queryset(), columns, values, 3, title="T")
         from_python = download_rows.xlsx_download("x", queryset(), columns, (), 3, title="T")
         assert from_sql.streaming  # written as it comes, no temporary file
-        sql, python = _workbook(from_sql), _workbook(from_python)
+        raw = b"".join(from_sql.streaming_content)
+        sql, python = openpyxl.load_workbook(io.BytesIO(raw)), _workbook(from_python)
 
     assert sql.sheetnames == python.sheetnames == ["Data", "About"]
     assert _cells(sql["Data"]) == _cells(python["Data"])
@@ -108,6 +110,9 @@ def test_sql_written_cells_equal_the_xlsxwriter_ones(tricky_rows, zone, columns,
     for sheet in ("Data", "About"):
         assert [c.value for c in sql[sheet]["A"]][:2] == [c.value for c in python[sheet]["A"]][:2]
     data = sql["Data"]
+    sheet_xml = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">  spaced  </t>' in sheet_xml  # spaces kept by Excel too
+    assert "<t>a &amp; b &lt; c &gt; d</t>" in sheet_xml
     assert data.freeze_panes == "A2"
     assert data.auto_filter.ref == python["Data"].auto_filter.ref
     assert all(cell.data_type != "f" for row in data.iter_rows() for cell in row)
