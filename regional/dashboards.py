@@ -7,7 +7,8 @@ the status table filtered to the rows behind it only when the user may see all o
 
 import datetime
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus, urlencode
 
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +45,13 @@ def statuses_url(plan, *, path=None, **filters):
     params = {"plan": plan.code}
     params.update({key: value for key, value in filters.items() if value not in (None, "")})
     return f"{path or reverse('reports:statuses')}?{urlencode(params)}"
+
+
+@lru_cache(maxsize=4096)
+def _query_pair(key, value):
+    """`key=value` as urlencode writes it (a dashboard joins a few of these for each of its
+    hundreds of links; the pairs repeat across rows and columns)."""
+    return f"{quote_plus(key)}={quote_plus(str(value))}"
 
 
 def heat_level(average):
@@ -96,6 +104,13 @@ class Scope:
         self.submissions = submissions  # None: live figures
         self.focus_area = focus_area.number if focus_area is not None else None
         self.sees_region_rows = submissions is None and set(reporting_ids) <= self.visible_ids
+        self._statuses_path = None
+
+    def statuses_path(self):
+        """The status table's path, reversed once for all of the page's links."""
+        if self._statuses_path is None:
+            self._statuses_path = reverse("reports:statuses")
+        return self._statuses_path
 
     def link(self, state):
         """A function of table filters giving the drill-down URL for `state`'s numbers
@@ -106,12 +121,21 @@ class Scope:
             return lambda **filters: url or ""
         if (state is None and self.sees_region_rows) or (state and state.pk in self.visible_ids):
             code = state.code if state is not None else None
-            chosen = {"focus_area": self.focus_area}
-            path = reverse("reports:statuses")
+            chosen = self.focus_area
+            path = self.statuses_path()
+            start = {"plan": self.plan.code, "state": code}
 
-            def url(**filters):
-                given = {key: value for key, value in filters.items() if value is not None}
-                return statuses_url(self.plan, path=path, state=code, **{**chosen, **given})
+            def url(focus_area=None, **filters):
+                # statuses_url(plan, state=code, focus_area=..., **filters), from the pairs
+                # encoded once: the same parameters in the same order.
+                given = {**start, "focus_area": chosen if focus_area is None else focus_area}
+                given.update(filters)
+                query = "&".join(
+                    _query_pair(key, value)
+                    for key, value in given.items()
+                    if value is not None and value != ""
+                )
+                return f"{path}?{query}"
 
             return url
         return lambda **filters: ""
@@ -258,8 +282,10 @@ def plan_dashboard(plan, user, *, choice=None, now=None):
     if not accepted:
         activity = queries.monthly_activity(plan, now=_activity_end(plan, now), focus_area=area)
         number = area.number if area is not None else None
+        path = reverse("reports:history")
         links = [
-            _month_links(plan, m.month, number) if scope.sees_region_rows else {} for m in activity
+            _month_links(plan, m.month, number, path=path) if scope.sees_region_rows else {}
+            for m in activity
         ]
         context.update(
             activity=list(zip(activity, links, strict=True)),
@@ -311,13 +337,14 @@ def round_sections(plan, user, *, area=None, accepted_in=None):
         )
         changes = [c for c in changes if c.current.pk in seen]
     live_allowed = sees_live_figures(user)
+    path = reverse("reports:history")
     context["round_changes"] = [
         StateChange(
             member_state=c.member_state,
             previous=c.previous,
             current=c.current,
             count=c.count,
-            url=_changes_url(plan, c, area) if live_allowed else report_url(c.current),
+            url=_changes_url(plan, c, area, path) if live_allowed else report_url(c.current),
         )
         for c in changes
     ]
@@ -335,9 +362,10 @@ def _by_rounds(changes):
     return [(previous, current, group) for (previous, current), group in groups.items()]
 
 
-def _changes_url(plan, changes, area):
+def _changes_url(plan, changes, area, path=None):
     """The history table of one state between its two latest accepted submissions."""
     return history_url(
+        path=path,
         plan=plan.code,
         state=changes.member_state.code,
         focus_area=area.number if area is not None else None,
@@ -353,13 +381,14 @@ def _activity_end(plan, now=None):
     return min(now, timezone.make_aware(last_day))
 
 
-def history_url(**filters):
-    """The history table filtered by `filters` (None values left out)."""
+def history_url(*, path=None, **filters):
+    """The history table filtered by `filters` (None values left out); `path`: the table's
+    path when the caller already has it."""
     params = {key: value for key, value in filters.items() if value not in (None, "")}
-    return f"{reverse('reports:history')}?{urlencode(params)}"
+    return f"{path or reverse('reports:history')}?{urlencode(params)}"
 
 
-def _month_links(plan, month, focus_area=None):
+def _month_links(plan, month, focus_area=None, *, path=None):
     """The history rows behind a month's counts: its changes, and those to completed."""
     last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
     period = {
@@ -369,8 +398,8 @@ def _month_links(plan, month, focus_area=None):
         "changed_until": last,
     }
     return {
-        "changes": history_url(**period),
-        "completions": history_url(**period, new_status=Status.COMPLETED),
+        "changes": history_url(path=path, **period),
+        "completions": history_url(path=path, **period, new_status=Status.COMPLETED),
     }
 
 

@@ -1,7 +1,9 @@
 """Small helpers of the dashboard templates."""
 
 from django import template
-from django.utils.html import format_html
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from actions.models import NationalStatus
 
@@ -45,6 +47,48 @@ class LinkedNode(template.Node):
         if self.count is not None and self.count.resolve(context) == 0:
             return text
         return format_html('<a href="{}">{}</a>', url, text) if url else text
+
+
+def _link(url, text, count=None):
+    """What {% linked url count %}text{% endlinked %} writes, `text` already escaped."""
+    if url and count != 0:
+        return f'<a href="{conditional_escape(url)}">{text}</a>'
+    return text
+
+
+def _matrix_cell(cell):
+    if cell.tally is None or not cell.tally.applicable:
+        return '<td class="heat-none"><abbr title="none applicable">—</abbr></td>\n'
+    text = conditional_escape(percent(cell.tally.average_progress))
+    return f'<td class="heat-{cell.level}">{_link(cell.progress_url, text)}</td>\n'
+
+
+@register.simple_tag
+def matrix_cells(row, with_total=True):
+    """A dashboard row's cells of the matrix (each focus area's, then with `with_total` the
+    row's total): a shaded average progress linking to the actions behind it, or a dash when
+    none is applicable. Written here rather than by a template per cell (a page has ~100)."""
+    cells = [*row.cells, row.total] if with_total else row.cells
+    return mark_safe("".join(_matrix_cell(cell) for cell in cells))
+
+
+def _count_cell(label, url, count):
+    number = conditional_escape(localize(count))
+    label = conditional_escape(label)
+    return f'<td class="num" data-label="{label}">{_link(url, number, count)}</td>'
+
+
+@register.simple_tag
+def status_cells(row, live=True):
+    """A dashboard row's counts per status, its total and (`live`) the stale and the
+    never-updated counts, each linking to the rows behind it when there are any."""
+    tally, urls = row.tally, row.status_urls
+    cells = [_count_cell(label, urls.get(value, ""), n) for value, label, n in tally.by_status()]
+    cells.append(_count_cell("Total", row.all_url, tally.total))
+    if live:
+        cells.append(_count_cell("Stale", row.stale_url, tally.stale))
+        cells.append(_count_cell("Never updated", row.never_url, tally.never_updated))
+    return mark_safe("".join(cells))
 
 
 @register.filter
