@@ -9,6 +9,7 @@ from accounts import policy
 from accounts.models import Invitation, User
 from accounts.policy import scope_submitted
 from actions.models import ActionItem, NationalStatus, Plan
+from core.links import url_maker
 
 from .forms import AcceptForm, CommentForm, ReopenForm, ReturnForm, SubmitForm
 from .models import (
@@ -130,6 +131,7 @@ def report_page_context(request, *, reporting_round, state, report, bound, paged
     for row in rows:
         row.comment_count = comment_counts.get(row.item.action_item_id, 0)
         row.thread = item_thread.get(row.item.action_item_id)
+    _link_rows(rows, state, reviewer=reviewer, state_user=policy.is_state_user_of(user, state))
     in_snapshot = {row.item.action_item_id for row in rows}
     returns = [t for t in transitions if t.to_state == State.RETURNED]
     asked = returns[-1] if returns and report_state == State.RETURNED else None
@@ -169,6 +171,29 @@ def report_page_context(request, *, reporting_round, state, report, bound, paged
         "can_reopen": reviewer and report_state == State.ACCEPTED,
         "reopen_form": bound.get("reopen") or ReopenForm(),
     }
+
+
+def _link_rows(rows, state, *, reviewer, state_user):
+    """Each row's links, each route reversed once for the page: the action's status page
+    (reviewers: the state's; the state's users: their own), and each evidence entry's download
+    and review pages (the template shows those the user may follow)."""
+    if not rows:
+        return
+    item_url = None
+    if reviewer:
+        item_url = url_maker("national:state_status_detail", state.code)
+    elif state_user:
+        item_url = url_maker("national:status_detail")
+    download_url = url_maker("national:evidence_download")
+    review_url = url_maker("reviews:evidence_review")
+    for row in rows:
+        if item_url is not None:
+            row.item_url = item_url(row.item.action_item_id)
+        for evidence in row.evidence:
+            if evidence.id:
+                evidence.download_url = download_url(evidence.id)
+                evidence.review_url = review_url(evidence.id)
+        row.added_links = [(added, review_url(added.pk)) for added in row.added_since]
 
 
 def check_page_context(request, *, reporting_round, state, form=None):

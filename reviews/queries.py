@@ -748,6 +748,8 @@ class SubmittedEvidence:
 
     entry: dict  # as frozen in SubmissionItem.evidence
     live: Evidence | None  # None: the snapshot predates evidence ids, or the row is unknown
+    download_url: str = ""  # the page's links to the evidence (set by reviews.pages)
+    review_url: str = ""
 
     @property
     def id(self) -> int | None:
@@ -775,6 +777,10 @@ class SubmittedRow:
     added_since: list[Evidence] = field(default_factory=list)  # current, added after it (first
     more_added: int = 0  # EVIDENCE_SHOWN), and how many more
     thread: Any = None  # the item's comment thread (reviews.pages.Thread), if any
+    # The page's links (set by reviews.pages): the action's status page, where all its
+    # evidence is, or "" for those who do not see it; each added entry with its review link.
+    item_url: str = ""
+    added_links: list[tuple[Evidence, str]] = field(default_factory=list)
 
 
 # Evidence entries a report page shows per action, of the snapshot's and of those added since:

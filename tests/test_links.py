@@ -1,0 +1,13 @@
+"""core.links.url_maker: the same URLs as reverse(), from one reverse() per route."""
+
+from django.urls import reverse
+
+from core.links import url_maker
+
+
+def test_url_maker_gives_reverses_urls():
+    status = url_maker("national:state_status_detail", "KH")
+    download = url_maker("national:evidence_download")
+    for pk in (1, 42, 7654321, 76543210987):
+        assert status(pk) == reverse("national:state_status_detail", args=["KH", pk])
+        assert download(pk) == reverse("national:evidence_download", args=[pk])
