@@ -1,6 +1,8 @@
 """Forms of the review workflow: they validate and normalise; the services decide."""
 
 from django import forms
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from actions.models import ActionItem, Evidence, Plan
 from core.validators import NUL_MESSAGE
@@ -129,6 +131,39 @@ class ReopenForm(forms.Form):
     reason = text_field("Reason for reopening", required=True)
 
 
+def _attrs(attrs):
+    """What django/forms/widgets/attrs.html writes."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class PlainSelect(forms.Select):
+    """A select whose HTML is that of Django's select.html and select_option.html, written in
+    Python: the report page's select lists one page of actions, and a template per option cost
+    more than the rest of the form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in options:
+                value, label = conditional_escape(str(option["value"])), option["label"]
+                html.append(
+                    f'\n  <option value="{value}"{_attrs(option["attrs"])}>'
+                    f"{conditional_escape(label)}</option>\n"
+                )
+            if group_name:
+                html.append("\n  </optgroup>")
+        html.append("\n</select>")
+        return mark_safe("".join(html))
+
+
 class CommentForm(forms.Form):
     """A comment on the report, or on one of its plan's items (the item list is the plan's)."""
 
@@ -136,6 +171,7 @@ class CommentForm(forms.Form):
         queryset=ActionItem.objects.none(),
         required=False,
         label="About",
+        widget=PlainSelect,
         empty_label="The whole report",
         error_messages={"invalid_choice": "Choose one of this plan's actions."},
     )
