@@ -21,9 +21,13 @@ ZIP64, which Excel reads only in its own dialect: a sheet's XML must stay under 
 4 KB a row at the sheet's limit of 1,048,575 rows).
 """
 
+import collections
 import io
 import re
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import xlsxwriter
 from django.http import StreamingHttpResponse
@@ -145,21 +149,47 @@ def row_xml(sql, kinds, styles, rows_per_sheet):
 
 
 class _Sink:
-    """A write-only, unseekable file collecting what zipfile writes, taken as it grows."""
+    """A write-only, unseekable file collecting what zipfile writes, taken as it grows (by
+    another thread than the one writing: see `_Compressor`)."""
 
     def __init__(self):
         self.parts = []
+        self.lock = threading.Lock()
 
     def write(self, data):
-        self.parts.append(bytes(data))
+        with self.lock:
+            self.parts.append(bytes(data))
         return len(data)
 
     def flush(self):
         pass
 
     def take(self):
-        data, self.parts = b"".join(self.parts), []
+        with self.lock:
+            data, self.parts = b"".join(self.parts), []
         return data
+
+
+class _Compressor:
+    """The zip's writes, done in order on a thread of their own: zlib's deflate and crc32
+    release the GIL, so the sheet is compressed while the next rows are read. At most
+    `AHEAD` writes wait (memory stays flat); a failed write raises in the reading thread."""
+
+    AHEAD = 4
+
+    def __init__(self):
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-deflate")
+        self.pending = collections.deque()
+
+    def __call__(self, function, *args):
+        self.pending.append(self.pool.submit(function, *args))
+        while len(self.pending) > self.AHEAD:
+            self.pending.popleft().result()
+
+    def finish(self):
+        while self.pending:
+            self.pending.popleft().result()
+        self.pool.shutdown()
 
 
 def _skeleton(header, sheet_rows, *, title, count):
@@ -207,26 +237,36 @@ def stream_workbook(header, sql, params, kinds, *, title):
     parts, styles = _skeleton(header, [1], title=title, count=0)
     start, after = _sheet_ends(parts)
     query = row_xml(sql, kinds, styles, rows_per_sheet)
-    sink = _Sink()
+    sink, compress = _Sink(), _Compressor()
     package = zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
     sheet_rows, on_sheet, batch = [], 0, [start]
-    entry = package.open("xl/worksheets/sheet1.xml", "w")
+    entries = [package.open("xl/worksheets/sheet1.xml", "w")]
+
+    def write(data, *, last=False):  # into the sheet being written, on the compressor's thread
+        entries[-1].write(data)
+        if last:
+            entries[-1].close()
+
+    def next_sheet(name):
+        entries.append(package.open(name, "w"))
+
     zone = timezone.get_current_timezone_name()
-    for row in copy_out(query, params, options="FORMAT text", zone=zone):
-        if on_sheet == rows_per_sheet:  # the sheet is full: the rows go on on the next one
-            entry.write(b"".join([*batch, after(on_sheet)]))
-            entry.close()
-            sheet_rows.append(on_sheet)
-            entry = package.open(f"xl/worksheets/sheet{len(sheet_rows) + 1}.xml", "w")
-            on_sheet, batch = 0, [start]
-        batch.append(row)
-        on_sheet += 1
-        if len(batch) >= ROWS_PER_WRITE:
-            entry.write(b"".join(batch))
-            batch = []
-            yield sink.take()
-    entry.write(b"".join([*batch, after(on_sheet)]))
-    entry.close()
+    try:
+        for row in copy_out(query, params, options="FORMAT text", zone=zone):
+            if on_sheet == rows_per_sheet:  # the sheet is full: the rows go on on the next one
+                compress(partial(write, last=True), b"".join([*batch, after(on_sheet)]))
+                sheet_rows.append(on_sheet)
+                compress(next_sheet, f"xl/worksheets/sheet{len(sheet_rows) + 1}.xml")
+                on_sheet, batch = 0, [start]
+            batch.append(row)
+            on_sheet += 1
+            if len(batch) >= ROWS_PER_WRITE:
+                compress(write, b"".join(batch))
+                batch = []
+                yield sink.take()
+        compress(partial(write, last=True), b"".join([*batch, after(on_sheet)]))
+    finally:
+        compress.finish()
     sheet_rows.append(on_sheet)
     parts, _ = _skeleton(header, sheet_rows, title=title, count=sum(sheet_rows))
     streamed = {f"xl/worksheets/sheet{number}.xml" for number in range(1, len(sheet_rows) + 1)}
