@@ -1,6 +1,7 @@
 """Small helpers of the dashboard templates."""
 
 from django import template
+from django.conf import settings
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -72,8 +73,15 @@ def matrix_cells(row, with_total=True):
     return mark_safe("".join(_matrix_cell(cell) for cell in cells))
 
 
+def _number(count):
+    """A count as {{ count }} writes it: without thousands separators, plainly str()."""
+    if type(count) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(count)
+    return conditional_escape(localize(count))
+
+
 def _count_cell(label, url, count):
-    number = conditional_escape(localize(count))
+    number = _number(count)
     label = conditional_escape(label)
     return f'<td class="num" data-label="{label}">{_link(url, number, count)}</td>'
 
