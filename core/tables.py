@@ -66,6 +66,11 @@ class CappedCountPaginator(Paginator):
         self.capped = counted > self.cap
         return counted
 
+    @property
+    def cap_shown(self):
+        """The cap as a reader reads it: 10,000."""
+        return f"{self.cap:,}"
+
     def validate_number(self, number):
         try:
             return super().validate_number(number)

@@ -14,7 +14,7 @@ from django_tables2 import RequestConfig
 
 from actions import queries
 from actions.models import Evidence, NationalStatus, StatusHistory
-from core.tables import MAX_PAGE_SIZE, PAGE_SIZE, PagedTable
+from core.tables import MAX_PAGE_SIZE, PAGE_SIZE, CappedCountPaginator, PagedTable
 from regional.tables import HistoryTable
 from tests import factories, small_plan
 from tests.factories import logged_in
@@ -286,6 +286,7 @@ def test_a_long_history_is_counted_only_up_to_its_cap_until_its_last_pages(
     history, reviewer, monkeypatch
 ):
     monkeypatch.setattr(HistoryTable, "count_cap", 3)
+    assert CappedCountPaginator([], 25, cap=10000).cap_shown == "10,000"
 
     def page(number):
         response = rows(reviewer, "reports:history", per_page=2, page=number)
