@@ -23,7 +23,7 @@ from actions import charts, queries
 from actions.charts import Series
 from actions.models import NationalStatus
 from reviews import queries as review_queries
-from reviews.models import CountryReport, ReportingRound, Submission
+from reviews.models import CountryReport, ReportingRound, Submission, today
 from reviews.queries import change_counts_since_previous_round, compliance_rows, compliance_summary
 
 Status = NationalStatus.Status
@@ -207,6 +207,7 @@ class Choice:
     options: list  # [(value, label)] the user may choose from
     reporting_round: object = None  # the round whose accepted figures are shown
     area: str = ""  # a focus area's number, or "" for all
+    rounds: list | None = None  # the plan's rounds, latest first, when they were read
 
     @property
     def accepted(self):
@@ -228,7 +229,7 @@ def dashboard_choice(user, rounds, params):
     wanted = params.get("figures", "")
     figures = wanted if wanted in dict(options) else options[0][0]
     reporting_round = next((r for r in rounds if str(r.pk) == figures), None)
-    return Choice(figures, options, reporting_round, area=params.get("area", ""))
+    return Choice(figures, options, reporting_round, area=params.get("area", ""), rounds=rounds)
 
 
 def narrowed(figures, area):
@@ -291,7 +292,11 @@ def plan_dashboard(plan, user, *, choice=None, now=None):
             activity=list(zip(activity, links, strict=True)),
             activity_chart=_activity_chart(activity),
         )
-    context.update(round_sections(plan, user, area=area, accepted_in=choice.reporting_round))
+    context.update(
+        round_sections(
+            plan, user, area=area, accepted_in=choice.reporting_round, rounds=choice.rounds
+        )
+    )
     return context
 
 
@@ -306,11 +311,19 @@ class StateChange:
     url: str  # the history between the two submissions (observers: the later report)
 
 
-def round_sections(plan, user, *, area=None, accepted_in=None):
+def round_sections(plan, user, *, area=None, accepted_in=None, rounds=None):
     """Compliance in `plan`'s open round, and each state's change since its previous accepted
     report (in `area` only, when given; into its report accepted in the round `accepted_in`,
-    when given). A state user sees their own state's rows and the regional counts only."""
-    reporting_round = ReportingRound.objects.select_related("plan").open_for(plan)
+    when given). A state user sees their own state's rows and the regional counts only.
+    `rounds`: the plan's rounds, latest first, when the caller has read them (the open one is
+    then found among them, as ReportingRound.objects.open_for would find it)."""
+    if rounds is None:
+        reporting_round = ReportingRound.objects.select_related("plan").open_for(plan)
+    else:
+        day = today()
+        reporting_round = next((r for r in rounds if r.is_open_on(day)), None)
+        if reporting_round is not None:
+            reporting_round.plan = plan
     context = {"round": reporting_round, "compliance": [], "compliance_summary": None}
     own_only = is_state_user(user)
     if reporting_round is not None:
