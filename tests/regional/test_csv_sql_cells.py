@@ -7,9 +7,13 @@ PostgreSQL.
 """
 
 import datetime
+import functools
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.utils import timezone
+from psycopg.pq import TransactionStatus
 
 from accounts.models import Role
 from actions import queries
@@ -141,3 +145,38 @@ def test_status_cells_from_sql_equal_those_from_records(db, zone):
 
     assert from_sql.count("\r\n") >= len(TRICKY) * 2 + 1
     assert from_sql == from_records
+
+
+@pytest.mark.parametrize("download", [download_rows.csv_download, "xlsx"])
+def test_a_download_abandoned_mid_stream_leaves_the_connection_usable_in_its_zone(
+    transactional_db, tricky_rows, download
+):
+    """A browser that goes away mid-download closes the response while COPY is still sending
+    rows: the connection (kept open for the next request) must be ready, in Django's zone.
+    Downloads stream in autocommit (no request-wide transaction), as here."""
+    status = StatusHistory.objects.first().national_status
+    StatusHistory.objects.bulk_create(
+        StatusHistory(
+            national_status=status, version=100 + n, changed_at=timezone.now(), changes={}
+        )
+        for n in range(3000)
+    )
+    if download == "xlsx":
+        download = functools.partial(download_rows.xlsx_download, title="History")
+    history = StatusHistory.objects.order_by("-changed_at", "-pk")
+    with timezone.override("Asia/Kathmandu"):
+        response = download("x", history, HISTORY_COLUMNS, HISTORY_VALUES, 3)
+        chunks = iter(response.streaming_content)
+        next(chunks), next(chunks)
+        assert connection.connection.info.transaction_status == TransactionStatus.ACTIVE  # COPY
+        # As the test client does: the end of the request must not close the test's connection.
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
+
+    assert connection.connection.info.transaction_status != TransactionStatus.ACTIVE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone'), count(*) FROM actions_statushistory")
+        assert cursor.fetchone() == ("UTC", len(TRICKY) + 3000)
