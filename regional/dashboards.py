@@ -207,7 +207,7 @@ class Choice:
     options: list  # [(value, label)] the user may choose from
     reporting_round: object = None  # the round whose accepted figures are shown
     area: str = ""  # a focus area's number, or "" for all
-    rounds: list | None = None  # the plan's rounds, latest first, when they were read
+    rounds: list | None = None  # all the plan's rounds, latest first, when they were read
 
     @property
     def accepted(self):
@@ -216,8 +216,10 @@ class Choice:
 
 def choice_from_request(request, plan):
     """The dashboard's figures and focus area, as the URL asks (one query: the plan's rounds)."""
-    rounds = ReportingRound.objects.filter(plan=plan).order_by("-opens_on")
-    return dashboard_choice(request.user, list(rounds), request.GET)
+    rounds = list(ReportingRound.objects.filter(plan=plan).order_by("-opens_on"))
+    choice = dashboard_choice(request.user, rounds, request.GET)
+    choice.rounds = rounds
+    return choice
 
 
 def dashboard_choice(user, rounds, params):
@@ -229,7 +231,7 @@ def dashboard_choice(user, rounds, params):
     wanted = params.get("figures", "")
     figures = wanted if wanted in dict(options) else options[0][0]
     reporting_round = next((r for r in rounds if str(r.pk) == figures), None)
-    return Choice(figures, options, reporting_round, area=params.get("area", ""), rounds=rounds)
+    return Choice(figures, options, reporting_round, area=params.get("area", ""))
 
 
 def narrowed(figures, area):
