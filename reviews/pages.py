@@ -1,9 +1,11 @@
 """What the review pages show, gathered in a fixed number of queries for the views."""
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
+from django.utils import dateformat, timezone, translation
 
 from accounts import policy
 from accounts.models import Invitation, User
@@ -173,12 +175,25 @@ def report_page_context(request, *, reporting_round, state, report, bound, paged
     }
 
 
+@lru_cache(maxsize=1024)
+def _day(day, language):
+    """A day as {{ value|date:"j M Y" }} writes it (the month's name in `language`)."""
+    return dateformat.format(day, "j M Y")
+
+
 def _link_rows(rows, state, *, reviewer, state_user):
     """Each row's links, each route reversed once for the page: the action's status page
     (reviewers: the state's; the state's users: their own), and each evidence entry's download
-    and review pages (the template shows those the user may follow)."""
+    and review pages (the template shows those the user may follow); and the row's last change
+    as the date filters would write it, each day's name made once."""
     if not rows:
         return
+    language = translation.get_language()
+    for row in rows:
+        if row.item.last_changed_at is not None:
+            local = timezone.template_localtime(row.item.last_changed_at)
+            row.changed_iso = local.isoformat()
+            row.changed_day = _day(local.date(), language)
     item_url = None
     if reviewer:
         item_url = url_maker("national:state_status_detail", state.code)

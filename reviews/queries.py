@@ -781,6 +781,10 @@ class SubmittedRow:
     # evidence is, or "" for those who do not see it; each added entry with its review link.
     item_url: str = ""
     added_links: list[tuple[Evidence, str]] = field(default_factory=list)
+    # The snapshot's last change as the page writes it (in the user's zone): the <time>
+    # element's datetime, and its day ("3 Mar 2026"); "" when never changed.
+    changed_iso: str = ""
+    changed_day: str = ""
 
 
 # Evidence entries a report page shows per action, of the snapshot's and of those added since:

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from actions import evidence as ev
-from actions.models import Evidence
+from actions.models import Evidence, NationalStatus
 from reviews import documents, services
 from reviews.models import Comment, CountryReport, ReportingRound, ReportTransition, Submission
 from tests import factories
@@ -759,3 +759,18 @@ def test_a_comment_on_an_action_of_another_page_is_still_taken(long_report, revi
 
     assert response.status_code == 302
     assert long_report.comments.filter(action_item=last).count() == 2
+
+
+def test_the_report_page_dates_each_actions_last_change_in_the_readers_zone(
+    report, coordinator, reviewer, items
+):
+    changed = datetime.datetime(2026, 3, 2, 2, 30, tzinfo=datetime.UTC)  # 2 Mar in Asia
+    status = factories.make_status(report.member_state, items[0])
+    NationalStatus.objects.filter(pk=status.pk).update(updated_at=changed)
+    bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
+    reviewer.time_zone = "America/New_York"
+    reviewer.save()
+
+    page = logged_in(reviewer).get(report_url(report.round)).content.decode()
+
+    assert '<time datetime="2026-03-01T21:30:00-05:00">1 Mar 2026</time>' in page
