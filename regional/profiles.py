@@ -14,7 +14,8 @@ from actions.models import NationalStatus
 from reviews import queries as review_queries
 from reviews.models import CountryReport
 
-from .dashboards import Scope, report_url, scope_row
+from .activity import report_url
+from .dashboards import Scope, scope_row
 
 Status = NationalStatus.Status
 
