@@ -62,11 +62,15 @@ def _control_escapes(text):
     return escaped
 
 
-def _text(column):
+# What makes a text need escaping (`_escaped`) or xml:space="preserve": a character XML or
+# COPY's text format must not see as it is, a typed `_xHHHH_`, or white space at an edge.
+SPECIAL = "[&<>\\t\\n\\\\\\x01-\\x08\\x0b-\\x1f\\ufffe\\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$"
+
+
+def _escaped(column):
     """SQL of a text's XML content: at most TEXT_LIMIT characters, control characters escaped,
     then & < > as entities, and tab, line feed and backslash as character references (which
-    COPY's text format would otherwise write as escapes). Most texts need none of it: one
-    test lets them through as they are."""
+    COPY's text format would otherwise write as escapes)."""
     text = f"CASE WHEN octet_length({column}) > {TEXT_LIMIT} THEN left({column}, {TEXT_LIMIT}) "
     text = f"({text}ELSE {column} END)"
     escaped = _control_escapes(text)
@@ -74,9 +78,7 @@ def _text(column):
         escaped = f"replace({escaped}, {character}, '{entity}')"
     for character, entity in (("chr(9)", "&#9;"), ("chr(10)", "&#10;"), ("chr(92)", "&#92;")):
         escaped = f"replace({escaped}, {character}, '{entity}')"
-    special = "[&<>\\t\\n\\\\\\x01-\\x08\\x0b-\\x1f\\ufffe\\uffff]|_x[0-9a-fA-F]{4}_"
-    too_long = f"octet_length({column}) > {TEXT_LIMIT}"
-    return f"CASE WHEN {column} ~ '{special}' OR {too_long} THEN {escaped} ELSE {column} END"
+    return escaped
 
 
 def _prepared(index, kind):
@@ -85,7 +87,9 @@ def _prepared(index, kind):
     (in the session's time zone, `copy_out`'s zone, to the second), a number as a double."""
     column, name = f"q.c{index}", f"c{index}"
     if kind == "text":
-        return f"{_text(column)} AS {name}, {column} ~ '^\\s|\\s$' AS w{index}"
+        # Most texts need nothing done: one scan of each finds those that do (`m`).
+        special = f"({column} ~ '{SPECIAL}' OR octet_length({column}) > {TEXT_LIMIT})"
+        return f"{column} AS {name}, {special} AS m{index}"
     if kind == "moment":
         return (
             f"(date_part('epoch', date_trunc('second', {column}::timestamp) "
@@ -116,10 +120,12 @@ def _cell(index, kind):
     column, ref = f"t.c{index}", f"'<c r=\"{_letters(index)}' || t.n"
     empty = f"{ref} || t.s_empty"  # NULL (no cell) on plain rows
     if kind == "text":
-        preserve = f"CASE WHEN t.w{index} THEN ' xml:space=\"preserve\"' ELSE '' END"
+        edge = f"CASE WHEN {column} ~ '^\\s|\\s$' THEN ' xml:space=\"preserve\"' ELSE '' END"
+        preserve = f"CASE WHEN t.m{index} THEN {edge} ELSE '' END"  # scanned again if m only
+        content = f"CASE WHEN t.m{index} THEN {_escaped(column)} ELSE {column} END"
         value = (
             f"{ref} || '\"' || t.s_text || ' t=\"inlineStr\"><is><t' || {preserve} || '>' || "
-            f"{column} || '</t></is></c>'"
+            f"{content} || '</t></is></c>'"
         )
         return f"CASE WHEN {column} IS NULL OR {column} = '' THEN {empty} ELSE {value} END"
     value = f"{ref} || '\"' || t.s_{kind} || '><v>' || {column} || '</v></c>'"
