@@ -84,7 +84,8 @@ def _escaped(column):
 def _prepared(index, kind):
     """SQL of what a cell needs, computed once per row from the value `q.c<index>`: a text
     escaped (and whether it keeps leading or trailing spaces), a time as an Excel date number
-    (in the session's time zone, `copy_out`'s zone, to the second), a number as a double."""
+    (in the session's time zone, `copy_out`'s zone, to the second), a number (whole: an
+    integer field) as its decimal text."""
     column, name = f"q.c{index}", f"c{index}"
     if kind == "text":
         # Most texts need nothing done: one scan of each finds those that do (`m`).
@@ -95,7 +96,7 @@ def _prepared(index, kind):
             f"(date_part('epoch', date_trunc('second', {column}::timestamp) "
             f"- timestamp '1899-12-30') / 86400)::text AS {name}"
         )
-    return f"{column}::float8::text AS {name}"
+    return f"{column}::text AS {name}"
 
 
 def _styles(styles):
