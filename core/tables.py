@@ -46,6 +46,19 @@ class _Row(BoundRow):
         return bound_column.link(content, **kwargs) if bound_column.link else content
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator of a table whose row count is known without counting its queryset:
+    `count()` gives it."""
+
+    def __init__(self, object_list, per_page, *args, count, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count()
+
+
 class CappedCountPaginator(Paginator):
     """A paginator of a table's queryset that counts at most `cap` + 1 rows, so that the first
     pages of a long table do not count all of it. Beyond `cap` rows, `capped` is true and

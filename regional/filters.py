@@ -10,7 +10,7 @@ import datetime
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import EMPTY_VALUES, MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 
@@ -100,9 +100,21 @@ class StatusFilter(ReportFilter):
         label="Number or title contains", method="filter_text", max_length=200
     )
 
+    # Filters on the items' own columns (or chosen by the view); the others read statuses.
+    ITEM_FILTERS = frozenset({"plan", "state", "focus_area", "q"})
+
     class Meta:
         model = ActionItem  # the rows of `status_pairs`; only used to build the form
         fields = []
+
+    def reads_items_only(self):
+        """Whether every filter given reads only the items' own columns: then
+        `filter_queryset` also filters the plan's items alone."""
+        self.is_valid()
+        given = [
+            name for name, value in self.form.cleaned_data.items() if value not in EMPTY_VALUES
+        ]
+        return all(name in self.ITEM_FILTERS for name in given)
 
     def chosen_by_view(self, queryset, name, value):
         return queryset

@@ -7,6 +7,7 @@ with tie-breakers so pages are stable. A table's page (`regional.views`) and its
 """
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
@@ -17,9 +18,10 @@ from accounts.policy import scope_national, visible_states
 from actions import queries
 from actions.models import Evidence, NationalStatus, Plan, StatusHistory
 from actions.provenance import provisional_badge
-from core.tables import PagedTable
+from core.tables import KnownCountPaginator, PagedTable
 
 from .filters import EvidenceFilter, HistoryFilter, StatusFilter
+from .status_grid import StatusGrid, grid_order
 
 SHORT_TEXT = 140
 HISTORY_COUNT_CAP = 10_000
@@ -75,21 +77,46 @@ class StatusTable(ReportTable):
         order_by = ("state", "code")
         empty_text = "No statuses match these filters."
 
+    def __init__(self, data, *, grid: StatusGrid | None = None, **kwargs):
+        """`grid`: the table's items and states, when no filter reads a status column."""
+        super().__init__(data, **kwargs)
+        self.grid = grid
+        self.grid_order = None
+
+    def paginate(self, paginator_class=Paginator, *args, **kwargs):
+        """Page through the rows; in a grid order (status_grid), counted as items × states."""
+        if self.grid is not None and paginator_class is Paginator:
+            self.grid_order = grid_order(self.data.data.query.order_by)
+        if self.grid_order is not None:
+            paginator_class = KnownCountPaginator
+            kwargs["count"] = self.grid.count
+        return super().paginate(paginator_class, *args, **kwargs)
+
     def page_records(self):
         """The page's pairs in two steps: which (item, state) pairs in the table's order, then
-        those pairs with their statuses. Unless the order or a filter is on a status column,
-        PostgreSQL finds the page's pairs without joining any status (it drops the unused
-        join), rather than joining every status of the plan to sort them and keep 25."""
+        those pairs with their statuses. In a grid order the first step reads only the items
+        at the page's positions; otherwise it pages the pairs, and unless the order or a
+        filter is on a status column PostgreSQL finds them without joining any status (it
+        drops the unused join), rather than joining every status of the plan to keep 25."""
         page = self.paginated_rows.data
         if not isinstance(page, QuerySet):
             return page
-        keys = list(page.values_list("pk", "state_id"))
+        if self.grid_order is not None:
+            keys = self._grid_page_keys()
+        else:
+            keys = list(page.values_list("pk", "state_id"))
         if not keys:
             return []
         items, states = {item for item, _ in keys}, {state for _, state in keys}
         found = self.data.data.filter(pk__in=items, state_id__in=states).order_by()
         by_key = {(row.pk, row.state_id): row for row in found}
         return [by_key[key] for key in keys]
+
+    def _grid_page_keys(self):
+        if self.paginator.count == 0:
+            return []
+        offset = self.page.start_index() - 1
+        return self.grid.page_keys(self.grid_order, offset, self.page.end_index() - offset)
 
     def render_code(self, record, value):
         return format_html('<a href="{}">{}</a>', status_url(record.state_code, record.pk), value)
@@ -246,7 +273,10 @@ def status_table(request):
     if chosen:
         states = [state for state in states if state.code == chosen]
     pairs = queries.status_pairs(plan, states, refine=filterset.filter_queryset)
-    table = StatusTable(pairs, caption=f"National statuses, {plan.short_title}")
+    grid = None
+    if filterset.reads_items_only():
+        grid = StatusGrid(filterset.filter_queryset(plan.action_items.all()), states)
+    table = StatusTable(pairs, caption=f"National statuses, {plan.short_title}", grid=grid)
     return table, filterset, plan
 
 

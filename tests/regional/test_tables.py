@@ -375,6 +375,7 @@ def grow(built, states, items, first=10):
     "page, params",
     [
         ("reports:statuses", {"plan": PLAN, "status": "planned", "per_page": 100}),
+        ("reports:statuses", {"plan": PLAN, "per_page": 3, "page": 3}),  # by items and states
         ("reports:history", {"state": "KH", "per_page": 100}),
         ("reports:evidence", {"per_page": 100}),
     ],
