@@ -14,7 +14,7 @@ import re
 import openpyxl
 import pytest
 from django.core import mail
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,32 +31,42 @@ from reviews.models import today as review_today
 from summaries.models import ProgressSummary
 from summaries.summaries import make_progress_summaries
 from tests import factories
+from tests.conftest import shared_data
 
 BADGE = '<span class="badge provisional">Provisional</span>'
 TEXT_MARK = "(provisional)"
 MAIN = re.compile(r'<main id="main".*?</main>', re.S)  # the page without its footer's legend
 
 
-@pytest.fixture(params=[Provenance.PROVISIONAL, Provenance.CONFIRMED])
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", params=[Provenance.PROVISIONAL, Provenance.CONFIRMED])
 def provenance(request):
     return request.param
 
 
-@pytest.fixture
-def world(
-    provenance,
-    settings,
-    tmp_path,
-    plan_2026,
-    focal_point,
-    coordinator,
-    reviewer,
-    observer,
-    malaysia,
-):
+@pytest.fixture(scope="module")
+def _world(provenance, django_db_setup, django_db_blocker, tmp_path_factory):
     """One action (in one focus area) of the current plan, both of `provenance`, which
-    Cambodia updated, gave evidence for, submitted, had commented on and accepted."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+    Cambodia updated, gave evidence for, submitted, had commented on and accepted; built once
+    for each provenance (each test's writes are rolled back)."""
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=media), shared_data(django_db_blocker):
+        cambodia = factories.make_state("KH")
+        factories.make_state("MY")
+        plan_2021 = factories.make_plan(2021, 2025)
+        plan_2026 = factories.make_plan(2026, 2030, predecessor=plan_2021)
+        people = {
+            "focal_point": factories.make_user(Role.FOCAL_POINT, cambodia),
+            "coordinator": factories.make_user(Role.COORDINATOR, cambodia),
+            "reviewer": factories.make_user(Role.REVIEWER),
+            "observer": factories.make_user(Role.OBSERVER),
+        }
+        yield _build_world(plan_2026, provenance, **people), people
+
+
+def _build_world(plan_2026, provenance, *, focal_point, coordinator, reviewer, observer):
     area = factories.make_focus_area(plan_2026, 1, title="Legal frameworks", provenance=provenance)
     item = factories.make_item(area, "1.1", title="Review the laws", provenance=provenance)
     factories.save_status(focal_point, item, status="in_progress", progress=40)
@@ -88,6 +98,11 @@ def world(
         "kh_summary": ProgressSummary.objects.filter(member_state__code="KH").latest("pk"),
         "region_summary": ProgressSummary.objects.filter(member_state=None).latest("pk"),
     }
+
+
+@pytest.fixture
+def world(_world):
+    return _world[0]
 
 
 # (what, who opens it, how its URL is made from the world)
@@ -198,17 +213,17 @@ CSVS = [
 ]
 
 
-def client_of(who, client, request):
+def client_of(who, client, world_and_people):
     if who != "anonymous":
-        client.force_login(request.getfixturevalue(who))
+        client.force_login(world_and_people[1][who])
     return client
 
 
 @pytest.mark.parametrize(("what", "who", "url"), PAGES, ids=[p[0] for p in PAGES])
 def test_each_page_labels_a_provisional_action_and_only_that(
-    what, who, url, world, provenance, client, request
+    what, who, url, world, provenance, client, _world
 ):
-    response = client_of(who, client, request).get(url(world))
+    response = client_of(who, client, _world).get(url(world))
 
     assert response.status_code == 200
     (main,) = MAIN.findall(response.content.decode())
@@ -260,9 +275,9 @@ DOWNLOADS = [(*c, csv_table) for c in CSVS] + [(*x, xlsx_table) for x in XLSX]
     ids=[f"{d[0]} ({d[3].__name__[:-6]})" for d in DOWNLOADS],
 )
 def test_each_download_ends_with_the_provenance_of_its_actions_or_focus_areas(
-    what, who, url, table, world, provenance, client, request
+    what, who, url, table, world, provenance, client, _world
 ):
-    response = client_of(who, client, request).get(url(world))
+    response = client_of(who, client, _world).get(url(world))
 
     assert response.status_code == 200
     header, *rows = table(response)

@@ -6,18 +6,54 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from actions.models import ActionItem, NationalStatus
+from tests import factories
+from tests.conftest import shared_data
 from tests.factories import logged_in
 
 from . import full_region
+
+pytestmark = pytest.mark.django_db
 
 LIMIT = 60_000  # bytes of HTML
 WIRE_LIMIT = 15_000  # bytes compressed
 
 
+@pytest.fixture(scope="module")
+def _region(django_db_setup, django_db_blocker):
+    """The whole region and its readers, built once for the module (each test's writes are
+    rolled back)."""
+    with shared_data(django_db_blocker):
+        cambodia = factories.make_state("KH")
+        people = {
+            "reviewer": factories.make_user(Role.REVIEWER, email="maria@example.org"),
+            "observer": factories.make_user(Role.OBSERVER, email="lin@example.org"),
+            "coordinator": factories.make_user(
+                Role.COORDINATOR, cambodia, email="dara@example.org"
+            ),
+        }
+        yield full_region.build(people["reviewer"]), people
+
+
 @pytest.fixture
-def region(cambodia, reviewer):
-    return full_region.build(reviewer)
+def region(_region):
+    return _region[0]
+
+
+@pytest.fixture
+def reviewer(_region):
+    return _region[1]["reviewer"]
+
+
+@pytest.fixture
+def observer(_region):
+    return _region[1]["observer"]
+
+
+@pytest.fixture
+def coordinator(_region):
+    return _region[1]["coordinator"]
 
 
 def sizes(client, url, **params):
