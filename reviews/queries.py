@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -741,12 +742,31 @@ def submission_check(reporting_round: ReportingRound, member_state: MemberState)
 # --- What changed since a submission -------------------------------------------------------------
 
 
+_REVIEW_LABELS = dict(Evidence.Review.choices)
+
+
+@dataclass(frozen=True)
+class LiveEvidence:
+    """What a report page shows of an evidence entry as it is now (`_evidence_beside`)."""
+
+    pk: int
+    title: str
+    review: str
+    withdrawn: bool
+    action_item_id: int
+    is_added: bool  # added since the submission (and not withdrawn)
+    of: int  # how many entries of its action and kind (listed, or added since) there are
+
+    def get_review_display(self) -> str:
+        return _REVIEW_LABELS.get(self.review, self.review)
+
+
 @dataclass
 class SubmittedEvidence:
     """One evidence entry of a submitted snapshot, beside the evidence as it is now."""
 
     entry: dict  # as frozen in SubmissionItem.evidence
-    live: Evidence | None  # None: the snapshot predates evidence ids, or the row is unknown
+    live: LiveEvidence | None  # None: the snapshot predates evidence ids, or the row is unknown
     download_url: str = ""  # the page's links to the evidence (set by reviews.pages)
     review_url: str = ""
 
@@ -756,7 +776,7 @@ class SubmittedEvidence:
 
     @property
     def withdrawn_since(self) -> bool:
-        return self.live is not None and self.live.withdrawn_at is not None
+        return self.live is not None and self.live.withdrawn
 
     @property
     def review_changed(self) -> bool:
@@ -773,13 +793,13 @@ class SubmittedRow:
     evidence: list[SubmittedEvidence] = field(default_factory=list)  # the first EVIDENCE_SHOWN
     more_evidence: int = 0  # the snapshot's other entries (the PDF and the status page list them)
     changed_since: bool = False  # the live status was saved after the submission
-    added_since: list[Evidence] = field(default_factory=list)  # current, added after it (first
-    more_added: int = 0  # EVIDENCE_SHOWN), and how many more
+    added_since: list[LiveEvidence] = field(default_factory=list)  # current, added after it
+    more_added: int = 0  # (first EVIDENCE_SHOWN), and how many more
     thread: Any = None  # the item's comment thread (reviews.pages.Thread), if any
     # The page's links (set by reviews.pages): the action's status page, where all its
-    # evidence is, or "" for those who do not see it; each added entry with its review link.
+    # evidence is, or "" for those who do not see it; the added entries' list items.
     item_url: str = ""
-    added_links: list[tuple[Evidence, str]] = field(default_factory=list)
+    added_items: str = ""
     # The snapshot's last change as the page writes it (in the user's zone): the <time>
     # element's datetime, and its day ("3 Mar 2026"); "" when never changed.
     changed_iso: str = ""
@@ -825,7 +845,7 @@ def submitted_rows(
     ]
     evidence = list(_evidence_beside(submission, member_state, item_ids, shown_ids))
     by_id = {e.pk: e for e in evidence}
-    added_since: dict[int, list[Evidence]] = {}
+    added_since: dict[int, list[LiveEvidence]] = {}
     for e in evidence:
         if e.is_added:
             added_since.setdefault(e.action_item_id, []).append(e)
@@ -837,35 +857,29 @@ def submitted_rows(
         ]
         row.changed_since = pk in changed
         row.added_since = added_since.get(pk, [])
-        total = getattr(row.added_since[0], "of", 0) if row.added_since else 0
+        total = row.added_since[0].of if row.added_since else 0
         row.more_added = total - len(row.added_since)
     return rows
 
 
-# The fields a report page reads of the live evidence (review_comment is left out, as long).
-_EVIDENCE_COLUMNS = [
-    f.column for f in Evidence._meta.concrete_fields if f.attname != "review_comment"
-]
-
-
 def _evidence_beside(
     submission: Submission, member_state: MemberState, item_ids: list[int], shown_ids: list[int]
-) -> Any:
+) -> list[LiveEvidence]:
     """The state's live evidence of `item_ids` that the snapshot lists (`shown_ids`) or that
-    was added since it and is not withdrawn, each with its action (action_item_id), whether
-    it was added since (is_added), its turn in its action's entries of that kind and their
-    number (of); at most EVIDENCE_SHOWN of each action and kind, oldest first. Written in SQL:
-    the ORM's window query cost more to compile than to run."""
+    was added since it and is not withdrawn, each with its action, whether it was added since
+    and the number of its action's entries of that kind; at most EVIDENCE_SHOWN of each action
+    and kind, oldest first. Written in SQL (the ORM's window query cost more to compile than
+    to run), read as plain rows (model instances cost more to make than the query to run)."""
     if not item_ids:
         return []
     evidence, status = Evidence._meta.db_table, NationalStatus._meta.db_table
     added = "(e.added_at > %s AND e.withdrawn_at IS NULL)"
     listed = f"e.id IN ({', '.join(['%s'] * len(shown_ids))}) OR " if shown_ids else ""
     items = ", ".join(["%s"] * len(item_ids))
-    columns = ", ".join(f"e.{column}" for column in _EVIDENCE_COLUMNS)
     sql = f"""
-        SELECT * FROM (
-            SELECT {columns}, s.action_item_id AS action_item_id,
+        SELECT id, title, review, withdrawn, action_item_id, is_added, "of" FROM (
+            SELECT e.id, e.title, e.review, e.withdrawn_at IS NOT NULL AS withdrawn, e.added_at,
+                   s.action_item_id AS action_item_id,
                    CASE WHEN {added} THEN 1 ELSE 0 END AS is_added,
                    ROW_NUMBER() OVER (PARTITION BY e.national_status_id,
                                       CASE WHEN {added} THEN 1 ELSE 0 END
@@ -879,8 +893,14 @@ def _evidence_beside(
         ORDER BY added_at, id
     """
     at = submission.submitted_at
-    params = [at, at, at, *shown_ids, at, member_state.pk, *item_ids, EVIDENCE_SHOWN]
-    return Evidence.objects.raw(sql, params)
+    params: list[datetime.datetime | int] = [at, at, at, *shown_ids, at, member_state.pk]
+    params += [*item_ids, EVIDENCE_SHOWN]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            LiveEvidence(pk, title, review, bool(withdrawn), item, bool(added), of)
+            for pk, title, review, withdrawn, item, added, of in cursor.fetchall()
+        ]
 
 
 # --- A reviewer's work queue ---------------------------------------------------------------------

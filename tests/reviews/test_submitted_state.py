@@ -56,6 +56,26 @@ def test_the_reviewer_sees_what_was_submitted_and_what_changed_since(
     assert b"".join(client.get(download).streaming_content) == png_bytes()
 
 
+def test_evidence_added_since_is_listed_escaped_with_a_review_link_for_reviewers(
+    report, items, submitted, focal_point, reviewer
+):
+    added = ev.evidence_add_link(
+        user=focal_point, item=items[0], title="Decree <b>2</b>", url="https://example.org/2"
+    )
+    review = reverse("reviews:evidence_review", args=[added.pk])
+    badge = '<li><span class="badge live-change">Added since submission</span> '
+
+    reviewers_page = logged_in(reviewer).get(report_url(report)).content.decode()
+    focal_points_page = logged_in(focal_point).get(report_url(report)).content.decode()
+
+    title = "Decree &lt;b&gt;2&lt;/b&gt;"
+    assert (
+        f'{badge}{title} · <a href="{review}">Review<span class="visually-hidden"> {title}</span>'
+        "</a></li>"
+    ) in reviewers_page
+    assert f"{badge}{title}</li>" in focal_points_page
+
+
 def test_evidence_is_reviewed_from_the_report_page(report, submitted, reviewer, coordinator):
     review = reverse("reviews:evidence_review", args=[submitted["link"].pk])
 
