@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from reviews.queries import keep_change_counts
@@ -70,13 +70,33 @@ def _admin_url():
     return urlunsplit(parts._replace(path="/postgres"))
 
 
+# Database name -> its connection while another size's is in use.
+_kept = {}
+
+
 def use(size):
-    """Point Django's default connection at `size`'s database."""
-    conn = connections["default"]
+    """Point Django's default connection at `size`'s database.
+
+    Each size keeps its own open connection, as a web worker keeps one (CONN_MAX_AGE): pages
+    measured size after size do not each pay for a new connection (3-4 ms), which the SQL
+    statements they are compared with never did.
+    """
+    current = connections[DEFAULT_DB_ALIAS]
     name = database_name(size)
-    if conn.settings_dict["NAME"] != name:
-        conn.close()
-        conn.settings_dict["NAME"] = name
+    if current.settings_dict["NAME"] == name:
+        return
+    _kept[current.settings_dict["NAME"]] = current
+    wrapper = _kept.pop(name, None)
+    if wrapper is None:
+        wrapper = type(current)({**current.settings_dict, "NAME": name}, DEFAULT_DB_ALIAS)
+    connections[DEFAULT_DB_ALIAS] = wrapper
+
+
+def _forget(name):
+    """Close the kept connection to `name`, if any (before the database is dropped)."""
+    wrapper = _kept.pop(name, None)
+    if wrapper is not None:
+        wrapper.close()
 
 
 def migrations_fingerprint():
@@ -140,7 +160,8 @@ def build(size, *, log=print):
         f"{size.label}: building {name} ({size.items} items per plan, {size.history} history "
         f"rows and {size.evidence} evidence links per state and item)"
     )
-    connections["default"].close()
+    connections[DEFAULT_DB_ALIAS].close()
+    _forget(name)
     _recreate(name)
     use(size)
     call_command("migrate", verbosity=0)

@@ -190,6 +190,33 @@ SELECT (SELECT count(*) FROM pairs),
                                  LIMIT %(page)s OFFSET %(offset)s) t)
 """
 
+# The deep page as the app reads it (regional/status_grid.py): the page's rows follow from its
+# offset (state r / n, item r % n of n items), so no pair before it is read.
+STATUS_DEEP_ROWS = """
+WITH st AS (
+    SELECT id, name, code, row_number() OVER (ORDER BY name) - 1 AS k
+    FROM countries_memberstate WHERE reports_from <= %(last_day)s
+), it AS (
+    SELECT ai.id, ai.code, ai.title, fa.number AS area, ai.position,
+           row_number() OVER (ORDER BY fa.number, ai.position, ai.code) - 1 AS k
+    FROM actions_actionitem ai JOIN actions_focusarea fa ON fa.id = ai.focus_area_id
+    WHERE ai.plan_id = %(plan)s
+), n AS (SELECT count(*) AS n FROM it)
+SELECT (SELECT n * (SELECT count(*) FROM st) FROM n),
+       (SELECT json_agg(t ORDER BY t.r) FROM (
+            SELECT r, st.name AS state, st.code, it.id, it.code AS item_code, it.title, it.area,
+                   it.position, coalesce(ns.status, 'not_started') AS status,
+                   CASE WHEN ns.id IS NULL THEN 0 ELSE ns.progress END AS progress,
+                   ns.narrative, ns.updated_at, u.name AS updated_by
+            FROM generate_series(%(offset)s, %(offset)s + %(page)s - 1) r
+            CROSS JOIN n
+            JOIN st ON st.k = r / n.n
+            JOIN it ON it.k = r %% n.n
+            LEFT JOIN actions_nationalstatus ns
+              ON ns.member_state_id = st.id AND ns.action_item_id = it.id
+            LEFT JOIN accounts_user u ON u.id = ns.updated_by_id) t)
+"""
+
 HISTORY = """
 SELECT (SELECT count(*) FROM actions_statushistory),
        (SELECT json_agg(t) FROM (
@@ -386,7 +413,7 @@ def pages(ctx, *, now=None):
             "status table, deep page",
             "reviewer",
             f"/reports/statuses/?plan={c}&page={deep}",
-            STATUS_ROWS.format(where=""),
+            STATUS_DEEP_ROWS,
             {**base, **current, "offset": (deep - 1) * PAGE},
         ),
         Page("history", "reviewer", "/reports/history/", HISTORY, base),
