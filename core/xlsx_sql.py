@@ -15,10 +15,15 @@ parts are copied into the zip around the streamed rows.
 The cells are those `core.xlsx` writes: numbers as numbers, times as Excel dates in the
 user's time zone to the second, texts as inline strings (never a formula) with control
 characters escaped as XlsxWriter escapes them (`_xHHHH_`), an empty cell for no value (with
-the provisional style on provisional rows). The zip is written with the standard library's
-`zipfile` to a stream that cannot seek (each entry followed by a data descriptor), without
-ZIP64, which Excel reads only in its own dialect: a sheet's XML must stay under 4 GiB (about
-4 KB a row at the sheet's limit of 1,048,575 rows).
+the provisional style on provisional rows). Unlike XlsxWriter's, the streamed rows and cells
+go without their optional references (`r="B7"`, ECMA-376 §18.3.1.4 and §18.3.1.73): each is
+the one after the one before, as Excel, LibreOffice and openpyxl read them; that is a fifth
+less XML for PostgreSQL to write and Python to compress, and what is left compresses better.
+
+The zip is written with the standard library's `zipfile` to a stream that cannot seek (each
+entry followed by a data descriptor), without ZIP64, which Excel reads only in its own
+dialect: a sheet's XML must stay under 4 GiB (about 4 KB a row at the sheet's limit of
+1,048,575 rows).
 """
 
 import collections
@@ -44,15 +49,6 @@ COMPRESS_LEVEL = 1
 TEXT_LIMIT = 32767  # characters in a cell, as XlsxWriter's write_string truncates
 
 
-def _letters(index):
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
 def _control_escapes(text):
     """SQL that escapes control characters as XlsxWriter does (`_xHHHH_`, and a typed
     `_xHHHH_` as `_x005F_xHHHH_`)."""
@@ -64,7 +60,13 @@ def _control_escapes(text):
 
 # What makes a text need escaping (`_escaped`) or xml:space="preserve": a character XML or
 # COPY's text format must not see as it is, a typed `_xHHHH_`, or white space at an edge.
-SPECIAL = "[&<>\\t\\n\\\\\\x01-\\x08\\x0b-\\x1f\\ufffe\\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$"
+CHARACTERS = "[&<>\\t\\n\\\\\\x01-\\x08\\x0b-\\x1f\\ufffe\\uffff]"
+SPECIAL = f"{CHARACTERS}|_x[0-9a-fA-F]{{4}}_|^\\s|\\s$"
+# The same test over a row's texts joined by DEL (chr(127)), where a text's edges are the
+# string's or a DEL's: it finds every row holding a text that SPECIAL finds (and, harmlessly,
+# a text with DEL beside white space). One scan a row, then SPECIAL for the texts of the few
+# rows it finds, costs a fraction of one scan of each text.
+ROW_SPECIAL = f"{CHARACTERS}|_x[0-9a-fA-F]{{4}}_|(^|\\x7f)\\s|\\s(\\x7f|$)"
 
 
 def _escaped(column):
@@ -81,78 +83,85 @@ def _escaped(column):
     return escaped
 
 
-def _prepared(index, kind):
-    """SQL of what a cell needs, computed once per row from the value `q.c<index>`: a text
-    escaped (and whether it keeps leading or trailing spaces), a time as an Excel date number
-    (in the session's time zone, `copy_out`'s zone, to the second), a number (whole: an
-    integer field) as its decimal text."""
-    column, name = f"q.c{index}", f"c{index}"
-    if kind == "text":
-        # Most texts need nothing done: one scan of each finds those that do (`m`).
-        special = f"({column} ~ '{SPECIAL}' OR octet_length({column}) > {TEXT_LIMIT})"
-        return f"{column} AS {name}, {special} AS m{index}"
+def _value(index, kind):
+    """SQL of a cell's value from `q.c<index>`: a text as it is, a time as an Excel date
+    number (in the session's time zone, `copy_out`'s zone, to the second), a number (whole:
+    an integer field) as its decimal text."""
+    column = f"q.c{index}"
     if kind == "moment":
-        return (
+        column = (
             f"(date_part('epoch', date_trunc('second', {column}::timestamp) "
-            f"- timestamp '1899-12-30') / 86400)::text AS {name}"
+            f"- timestamp '1899-12-30') / 86400)::text"
         )
-    return f"{column}::text AS {name}"
+    elif kind == "number":
+        column = f"{column}::text"
+    return f"{column} AS c{index}"
 
 
-def _styles(styles):
-    """SQL of each kind's style attribute on the row (plain or provisional), computed once a
-    row, and of the row's empty-cell ending (an empty cell is written on provisional rows
-    only, for their fill). Plain texts and numbers have the default style (their formats in
-    `core.xlsx._formats` set nothing): their cells go without one, a tenth less sheet XML."""
-    attributes = []
-    for kind in ("text", "number", "moment"):
+def _openings(styles):
+    """SQL of the beginnings of a row's cells, by kind, plain or provisional (`v.p`): the same
+    for every cell of a kind on the row, made once a row. Plain texts and numbers have the
+    default style (their formats in `core.xlsx._formats` set nothing): their cells go without
+    one, a tenth less sheet XML. An empty cell is `<c/>` on plain rows (it keeps the next
+    cells in their columns), with the provisional fill on provisional rows."""
+    text = ' t="inlineStr"><is><t'
+    ends = {"text": text, "plain": f"{text}>", "number": "><v>", "moment": "><v>", "empty": "/>"}
+    openings = []
+    for name, end in ends.items():
+        kind = "text" if name == "plain" else name
         plain, provisional = styles["plain"][kind], styles["provisional"][kind]
         plain = f' s="{plain}"' if kind == "moment" else ""
-        attributes.append(
-            f"CASE WHEN q.p THEN ' s=\"{provisional}\"' ELSE '{plain}' END AS s_{kind}"
-        )
-    empty = styles["provisional"]["empty"]
-    attributes.append(f'CASE WHEN q.p THEN \'" s="{empty}"/>\' END AS s_empty')
-    return ", ".join(attributes)
+        provisional = f'<c s="{provisional}"{end}'
+        openings.append(f"CASE WHEN v.p THEN '{provisional}' ELSE '<c{plain}{end}' END AS o_{name}")
+    return ", ".join(openings)
 
 
 def _cell(index, kind):
-    """SQL of one cell of a row (`n`: its row number; `s_…`: its styles)."""
-    column, ref = f"t.c{index}", f"'<c r=\"{_letters(index)}' || t.n"
-    empty = f"{ref} || t.s_empty"  # NULL (no cell) on plain rows
+    """SQL of one cell of a row (`o_…`: the row's cell beginnings; `r`: whether any of the
+    row's texts may need escaping)."""
+    column = f"t.c{index}"
     if kind == "text":
+        special = f"{column} ~ '{SPECIAL}' OR octet_length({column}) > {TEXT_LIMIT}"
+        special = f"CASE WHEN t.r THEN {special} END"  # tested only on the rows that may need it
         edge = f"CASE WHEN {column} ~ '^\\s|\\s$' THEN ' xml:space=\"preserve\"' ELSE '' END"
-        preserve = f"CASE WHEN t.m{index} THEN {edge} ELSE '' END"  # scanned again if m only
-        content = f"CASE WHEN t.m{index} THEN {_escaped(column)} ELSE {column} END"
-        value = (
-            f"{ref} || '\"' || t.s_text || ' t=\"inlineStr\"><is><t' || {preserve} || '>' || "
-            f"{content} || '</t></is></c>'"
+        escaped = f"t.o_text || {edge} || '>' || {_escaped(column)} || '</t></is></c>'"
+        return (
+            f"CASE WHEN {column} IS NULL OR {column} = '' THEN t.o_empty "
+            f"WHEN {special} THEN {escaped} "
+            f"ELSE t.o_plain || {column} || '</t></is></c>' END"
         )
-        return f"CASE WHEN {column} IS NULL OR {column} = '' THEN {empty} ELSE {value} END"
-    value = f"{ref} || '\"' || t.s_{kind} || '><v>' || {column} || '</v></c>'"
-    return f"CASE WHEN {column} IS NULL THEN {empty} ELSE {value} END"
+    return (
+        f"CASE WHEN {column} IS NULL THEN t.o_empty ELSE t.o_{kind} || {column} || '</v></c>' END"
+    )
 
 
-def row_xml(sql, kinds, styles, rows_per_sheet):
+def row_xml(sql, kinds, styles):
     """SQL of each row of query `sql` as a sheet's `<row>` XML, in the query's order.
 
     `sql` returns the cell values, typed, then whether the row is provisional; `kinds` says
     for each value: "text", "number" or "moment" (a time); `styles` the XlsxWriter
-    style number of each kind on plain and provisional rows. Rows are numbered from 2 (under
-    the header), again from 2 on each next sheet after `rows_per_sheet` rows.
+    style number of each kind on plain and provisional rows. The rows and cells go without
+    their optional references (`r`): each is the one after the one before, the first row
+    the one under the header.
 
-    Three steps, each over the one before: the query's values, fenced (OFFSET 0) so that each
-    is computed once; what each cell needs (`_prepared`), beside the row's number; the row.
+    Each step over the one before, fenced (OFFSET 0) so that each value is computed once:
+    the query's values; the cells' values, beside the row's texts joined (`j`); whether the
+    row may need escaping (`r`), and its cells' beginnings; the row.
     """
     names = [f"c{index}" for index in range(len(kinds))]
-    fenced = f"SELECT * FROM ({sql}) AS v OFFSET 0"
-    prepared = ", ".join(_prepared(index, kind) for index, kind in enumerate(kinds))
-    numbered = (
-        f"SELECT (mod(row_number() OVER () - 1, {int(rows_per_sheet)}) + 2)::text AS n, "
-        f"{_styles(styles)}, {prepared} FROM ({fenced}) AS q({', '.join(names)}, p)"
+    texts = [f"q.{name}" for name, kind in zip(names, kinds, strict=True) if kind == "text"]
+    joined = f"concat_ws(chr(127), {', '.join(texts)})" if texts else "''"
+    values = ", ".join(_value(index, kind) for index, kind in enumerate(kinds))
+    fenced = f"SELECT * FROM ({sql}) AS s OFFSET 0"
+    values = (
+        f"SELECT {values}, q.p, {joined} AS j FROM ({fenced}) AS q({', '.join(names)}, p) OFFSET 0"
+    )
+    flagged = (
+        f"SELECT v.*, (v.j ~ '{ROW_SPECIAL}' OR octet_length(v.j) > {TEXT_LIMIT}) AS r, "
+        f"{_openings(styles)} FROM ({values}) AS v OFFSET 0"
     )
     cells = ", ".join(_cell(index, kind) for index, kind in enumerate(kinds))
-    return f"SELECT concat('<row r=\"', t.n, '\">', {cells}, '</row>') FROM ({numbered}) AS t"
+    return f"SELECT concat('<row>', {cells}, '</row>') FROM ({flagged}) AS t"
 
 
 class _Sink:
@@ -243,7 +252,7 @@ def stream_workbook(header, sql, params, kinds, *, title):
     rows_per_sheet = xlsx.ROWS_PER_SHEET
     parts, styles = _skeleton(header, [1], title=title, count=0)
     start, after = _sheet_ends(parts)
-    query = row_xml(sql, kinds, styles, rows_per_sheet)
+    query = row_xml(sql, kinds, styles)
     sink, compress = _Sink(), _Compressor()
     package = zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
     sheet_rows, on_sheet, batch = [], 0, [start]
