@@ -17,8 +17,9 @@ user's time zone to the second, texts as inline strings (never a formula) with c
 characters escaped as XlsxWriter escapes them (`_xHHHH_`), an empty cell for no value (with
 the provisional style on provisional rows). Unlike XlsxWriter's, the streamed rows and cells
 go without their optional references (`r="B7"`, ECMA-376 §18.3.1.4 and §18.3.1.73): each is
-the one after the one before, as Excel, LibreOffice and openpyxl read them; that is a fifth
-less XML for PostgreSQL to write and Python to compress, and what is left compresses better.
+the one after the one before, as LibreOffice and openpyxl read them (and Excel, by reports),
+and a cell with no value is written empty (`<c/>`) to keep its place. That is a fifth less XML
+for PostgreSQL to write and Python to compress, and what is left compresses better.
 
 The zip is written with the standard library's `zipfile` to a stream that cannot seek (each
 entry followed by a data descriptor), without ZIP64, which Excel reads only in its own
