@@ -1,9 +1,8 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from core.tables import PagedTable
+from core.tables import PagedTable, row_urls
 
 from .models import NationalStatus
 from .provenance import provisional_badge
@@ -32,11 +31,14 @@ class NationalStatusTable(PagedTable):
     def __init__(self, data, *, caption, state_code=None, editable=False, **kwargs):
         super().__init__(data, caption=caption, exclude=() if editable else ("update",), **kwargs)
         self.state_code = state_code
+        if state_code:
+            self._detail_url = row_urls("national:state_status_detail", state_code)
+        else:
+            self._detail_url = row_urls("national:status_detail")
+        self._edit_url = row_urls("national:status_edit")
 
     def detail_url(self, record):
-        if self.state_code:
-            return reverse("national:state_status_detail", args=[self.state_code, record.pk])
-        return reverse("national:status_detail", args=[record.pk])
+        return self._detail_url(record.pk)
 
     def render_code(self, record, value):
         return format_html('<a href="{}">{}</a>', self.detail_url(record), value)
@@ -63,6 +65,6 @@ class NationalStatusTable(PagedTable):
     def render_update(self, record):
         return format_html(
             '<a href="{}">Update<span class="visually-hidden"> {}</span></a>',
-            reverse("national:status_edit", args=[record.pk]),
+            self._edit_url(record.pk),
             record.code,
         )

@@ -10,7 +10,6 @@ import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
@@ -18,7 +17,7 @@ from accounts.policy import scope_national, visible_states
 from actions import queries
 from actions.models import Evidence, NationalStatus, Plan, StatusHistory
 from actions.provenance import provisional_badge
-from core.tables import KnownCountPaginator, PagedTable
+from core.tables import KnownCountPaginator, PagedTable, row_urls
 
 from .filters import EvidenceFilter, HistoryFilter, StatusFilter
 from .status_grid import StatusGrid, grid_order
@@ -31,12 +30,19 @@ def _when(value):
     return formats.date_format(timezone.localtime(value), "j M Y, H:i")
 
 
-def status_url(state_code, item_id):
-    return reverse("national:state_status_detail", args=[state_code, item_id])
-
-
 class ReportTable(PagedTable):
-    """The report tables: paged."""
+    """The report tables: paged; their rows link to a state's page of an action."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._row_urls = {}
+
+    def state_item_url(self, state_code, item_id, name="national:state_status_detail"):
+        """`reverse(name, args=[state_code, item_id])`, reversed once per state."""
+        urls = self._row_urls.get((name, state_code))
+        if urls is None:
+            urls = self._row_urls[name, state_code] = row_urls(name, state_code)
+        return urls(item_id)
 
     def ordered_rows(self):
         """The table's rows in its current order, unpaginated (for the downloads)."""
@@ -119,10 +125,11 @@ class StatusTable(ReportTable):
         return self.grid.page_keys(self.grid_order, offset, self.page.end_index() - offset)
 
     def render_code(self, record, value):
-        return format_html('<a href="{}">{}</a>', status_url(record.state_code, record.pk), value)
+        url = self.state_item_url(record.state_code, record.pk)
+        return format_html('<a href="{}">{}</a>', url, value)
 
     def render_title(self, record, value):
-        url = status_url(record.state_code, record.pk)
+        url = self.state_item_url(record.state_code, record.pk)
         return format_html('<a href="{}">{}</a> {}', url, value, provisional_badge(record))
 
     def render_status(self, record, value):
@@ -193,10 +200,8 @@ class HistoryTable(ReportTable):
 
     def _url(self, record):
         status = record.national_status
-        return reverse(
-            "national:state_status_history",
-            args=[status.member_state.code, status.action_item_id],
-        )
+        code, item_id = status.member_state.code, status.action_item_id
+        return self.state_item_url(code, item_id, "national:state_status_history")
 
     def render_code(self, record, value):
         return format_html('<a href="{}">{}</a>', self._url(record), value)
@@ -230,7 +235,7 @@ class EvidenceTable(ReportTable):
 
     def render_code(self, record, value):
         status = record.national_status
-        url = status_url(status.member_state.code, status.action_item_id)
+        url = self.state_item_url(status.member_state.code, status.action_item_id)
         badge = provisional_badge(status.action_item)
         return format_html('<a href="{}">{}</a> {}', url, value, badge)
 
