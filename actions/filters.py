@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from core.filters import ModelChoiceFilter
+
 from .models import FocusArea, NationalStatus
 
 
@@ -18,7 +20,7 @@ class NationalStatusFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Number or title contains", method="filter_text", max_length=200
     )
-    focus_area = django_filters.ModelChoiceFilter(
+    focus_area = ModelChoiceFilter(
         label="Focus area", queryset=FocusArea.objects.none(), empty_label="All focus areas"
     )
     status = django_filters.ChoiceFilter(

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from accounts.policy import visible_states
 from actions.models import Plan
+from core.filters import ModelChoiceFilter
 from core.tables import PagedTable
 
 from .templatetags.summaries import percent, signed
@@ -22,7 +23,7 @@ def hidden_header(text):
 class SummaryFilter(django_filters.FilterSet):
     """Filters of the summary list; the queryset is already limited to what the user may see."""
 
-    plan = django_filters.ModelChoiceFilter(
+    plan = ModelChoiceFilter(
         label="Plan",
         queryset=Plan.objects.order_by("start_year"),
         to_field_name="code",

@@ -1,0 +1,27 @@
+"""Filters shared by the apps' tables."""
+
+import django_filters
+from django import forms
+from django.forms.models import ModelChoiceIterator
+
+
+class _FetchedChoices(ModelChoiceIterator):
+    """The choices read with one plain query. Django's own iterator reads them through
+    `QuerySet.iterator()`, which on PostgreSQL is a server-side cursor: three round trips
+    (declare, fetch, close) for a handful of rows, on every page that shows the filter."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class _FetchedChoiceField(forms.ModelChoiceField):
+    iterator = _FetchedChoices
+
+
+class ModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """django-filter's ModelChoiceFilter, its choices read with one plain query."""
+
+    field_class = _FetchedChoiceField
