@@ -2,6 +2,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,6 +44,11 @@ class NationalStatusFilter(django_filters.FilterSet):
     def __init__(self, data=None, *, queryset, plan, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
         self.filters["focus_area"].queryset = FocusArea.objects.filter(plan=plan).order_by("number")
+
+    def narrows(self):
+        """Whether a filter was given (and valid): the rows are then fewer than the plan's."""
+        self.is_valid()
+        return any(value not in EMPTY_VALUES for value in self.form.cleaned_data.values())
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))

@@ -25,6 +25,7 @@ from actions.national_views import (
     workspace_url,
 )
 from actions.tables import NationalStatusTable
+from core.tables import KnownCountPaginator
 
 from . import queries as review_queries
 from .tables import EvidenceFlagColumn
@@ -76,13 +77,14 @@ def _plan_page(request, state, plan, *, own):
         editable=editable,
         extra_columns=[("review", EvidenceFlagColumn())],
     )
-    RequestConfig(request).configure(table)
+    attention = items.attention_counts()
+    RequestConfig(request, paginate=_paging(filterset, attention["total"])).configure(table)
     previous = plan.predecessor
     context.update(
         filter=filterset,
         table=table,
         editable=editable,
-        attention=items.attention_counts(),
+        attention=attention,
         needing_more_evidence=review_queries.items_needing_more_evidence(plan, state),
         review_round=review_queries.open_round_with_report(plan, state),
         stale_days=settings.STALE_AFTER_DAYS,
@@ -92,6 +94,14 @@ def _plan_page(request, state, plan, *, own):
         current_url=workspace_url(state, own=own),
     )
     return render(request, "national/nationalstatus_list.html", context)
+
+
+def _paging(filterset, total):
+    """Unfiltered, the table's rows are the items the attention figures counted (`total`):
+    the pager takes that count rather than counting them again."""
+    if filterset.narrows():
+        return True
+    return {"paginator_class": KnownCountPaginator, "count": lambda: total}
 
 
 @require_safe

@@ -204,8 +204,11 @@ def test_workspace_counts_what_needs_attention(focal_point, item, settings):
     assert "2 of 3</strong>" in page
     assert "1 never updated" in page
     assert "1 not updated for 30 days or more" in page
+    assert response.context["table"].paginator.count == 3
     only = client.get(reverse("national:workspace"), {"attention": "yes"})
     assert only.context["table"].paginator.count == 2
+    ignored = client.get(reverse("national:workspace"), {"not_updated_days": "soon"})
+    assert ignored.context["table"].paginator.count == 3
 
 
 def test_workspace_filters_by_status_focus_area_and_age(focal_point, item, plan_2026):
