@@ -1,4 +1,5 @@
 import datetime
+import functools
 import uuid
 import zoneinfo
 
@@ -600,7 +601,7 @@ class NationalStatus(models.Model):
         if value is None or value == "":
             return "—"
         if field == "status":
-            return cls.Status(value).label if value in cls.Status.values else str(value)
+            return _status_labels().get(value, str(value))
         if field == "progress":
             return f"{value} %"
         return str(value)
@@ -608,6 +609,12 @@ class NationalStatus(models.Model):
     @classmethod
     def field_label(cls, field):
         return cls._meta.get_field(field).verbose_name.capitalize()
+
+
+@functools.cache
+def _status_labels():
+    """{status value: its label}, made once (a table shows a status on every row)."""
+    return dict(NationalStatus.Status.choices)
 
 
 class StatusHistory(AppendOnlyModel):

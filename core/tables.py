@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, Paginator
+from django.db import models
 from django.db.models import QuerySet
 from django.template import Context
 from django.template.base import render_value_in_context
@@ -9,9 +10,11 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.rows import BoundRow
 from django_tables2.templatetags.django_tables2 import table_page_range
-from django_tables2.utils import signature
+from django_tables2.utils import A, signature
 
 # A number no real id reaches, put in a URL by `row_urls` where each row's id goes.
 _ID_MARK = 987654321987
@@ -30,6 +33,7 @@ MAX_PAGE_SIZE = 100
 # (arguments, name of the ** catch-all) of each render function, by function: a bound method
 # is new for every table, its function is not.
 _SIGNATURES: dict = {}
+_MISSING = object()
 
 
 def _signature(function):
@@ -41,9 +45,50 @@ def _signature(function):
     return _SIGNATURES[key]
 
 
+class _Lookup:
+    """How a column's value is read from a model instance, worked out once per column: its
+    accessor's parts, and by record class whether plain attribute reads give the value
+    django-tables2 would (they do not for a field with choices, shown by its label, nor for
+    link and many-to-many columns, which have their own rules)."""
+
+    def __init__(self, bound_column):
+        self.bits = tuple(A(bound_column.accessor).bits)
+        self.special = isinstance(bound_column.column, (BaseLinkColumn, ManyToManyColumn))
+        self._plain = {}
+
+    def plain_for(self, record):
+        kind = type(record)
+        if kind not in self._plain:
+            field = A("__".join(self.bits)).get_field(record)
+            self._plain[kind] = not self.special and not getattr(field, "choices", ())
+        return self._plain[kind]
+
+
 class _Row(BoundRow):
     """A row rendered as django-tables2's own (`BoundRow`), reading each render method's
-    signature once per method rather than once per cell (`utils.call_with_appropriate`)."""
+    signature once per method rather than once per cell (`utils.call_with_appropriate`), and
+    a model instance's value by plain attribute reads rather than django-tables2's lookups
+    per cell (a callable, a missing attribute or a field with choices goes the library's way,
+    so the value is the same)."""
+
+    def _get_and_render_with(self, bound_column, render_func, default):
+        record = self.record
+        lookups = self._table._lookups
+        lookup = lookups.get(bound_column.name)
+        if lookup is None:
+            lookup = lookups[bound_column.name] = _Lookup(bound_column)
+        if not isinstance(record, models.Model) or not lookup.plain_for(record):
+            return super()._get_and_render_with(bound_column, render_func, default)
+        value = record
+        for bit in lookup.bits:
+            value = getattr(value, bit, _MISSING)
+            if value is _MISSING or callable(value):
+                return super()._get_and_render_with(bound_column, render_func, default)
+            if value is None:
+                break
+        if value in bound_column.column.empty_values:
+            return default
+        return render_func(bound_column, value)
 
     def _call_render(self, bound_column, value=None):
         render = bound_column.render
@@ -134,6 +179,7 @@ class PagedTable(tables.Table):
     def __init__(self, data, *, caption="", **kwargs):
         super().__init__(data, **kwargs)
         self.caption = caption
+        self._lookups = {}  # column name -> _Lookup (body_rows)
 
     def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
         """Page through the rows; a page size from the URL is kept within 1–MAX_PAGE_SIZE."""

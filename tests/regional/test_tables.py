@@ -11,9 +11,12 @@ from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 from django.utils.html import format_html
 from django_tables2 import RequestConfig
+from django_tables2.rows import BoundRow
 
+from actions import evidence as ev
 from actions import queries
 from actions.models import Evidence, NationalStatus, StatusHistory
+from core import tables as core_tables
 from core.tables import MAX_PAGE_SIZE, PAGE_SIZE, CappedCountPaginator, PagedTable, row_urls
 from regional.tables import HistoryTable
 from tests import factories, small_plan
@@ -476,3 +479,39 @@ def test_row_urls_are_the_urls_reverse_gives(prefix):
         assert detail(7).startswith(prefix)
     finally:
         set_script_prefix("/")
+
+
+TBODY = re.compile(r"<tbody>.*?</tbody>", re.S)
+
+
+def test_table_rows_show_the_values_django_tables2_would(
+    plan_2026, focal_point, reviewer, malaysia, timor_leste, monkeypatch, settings, tmp_path
+):
+    """The tables read a row's values by plain attributes (core.tables._Row): every table's
+    rows are the same as with django-tables2's own lookups (labels of fields with choices,
+    related objects, empty values)."""
+    settings.MEDIA_ROOT = tmp_path
+    built = small_plan.build(plan_2026)
+    item = built.items["1.3"]
+    factories.save_status(focal_point, item, status="in_progress", progress=30)
+    ev.evidence_add_link(
+        user=focal_point, item=item, title="Decree <b>", url="https://example.org/d"
+    )
+    pages = [
+        (reviewer, "reports:statuses", {"plan": plan_2026.code}),
+        (reviewer, "reports:history", {}),
+        (reviewer, "reports:evidence", {}),
+        (focal_point, "national:workspace", {}),
+    ]
+
+    def bodies():
+        return [
+            TBODY.search(logged_in(user).get(reverse(name), params).content.decode()).group(0)
+            for user, name, params in pages
+        ]
+
+    ours = bodies()
+    monkeypatch.setattr(core_tables._Row, "_get_and_render_with", BoundRow._get_and_render_with)
+
+    assert bodies() == ours
+    assert "Link" in ours[2] and "Decree &lt;b&gt;" in ours[2]
