@@ -122,7 +122,11 @@ class StatusFilter(ReportFilter):
     def filter_status(self, queryset, name, value):
         if value == APPLICABLE:
             return queryset.exclude(status=NationalStatus.Status.NOT_APPLICABLE)
-        return queryset.filter(status=value)
+        if value == NationalStatus.Status.NOT_STARTED:  # saved so, or never saved
+            return queryset.filter(status=value)
+        # Only a saved status can have any other value: said on the saved row itself, the
+        # database filters the statuses as it reads them rather than after joining them all.
+        return queryset.filter(state_status__status=value)
 
     def filter_stale(self, queryset, name, value):
         never = Q(updated_at__isnull=True)
