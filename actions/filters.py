@@ -2,11 +2,10 @@ import datetime
 
 import django_filters
 from django import forms
-from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
 from django.utils import timezone
 
-from core.filters import ModelChoiceFilter
+from core.filters import ModelChoiceFilter, given
 
 from .models import FocusArea, NationalStatus
 
@@ -47,8 +46,7 @@ class NationalStatusFilter(django_filters.FilterSet):
 
     def narrows(self):
         """Whether a filter was given (and valid): the rows are then fewer than the plan's."""
-        self.is_valid()
-        return any(value not in EMPTY_VALUES for value in self.form.cleaned_data.values())
+        return bool(given(self))
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))

@@ -2,7 +2,8 @@ import django_tables2 as tables
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from core.tables import PagedTable, row_urls
+from core.links import url_maker
+from core.tables import PagedTable
 
 from .models import NationalStatus
 from .provenance import provisional_badge
@@ -32,10 +33,10 @@ class NationalStatusTable(PagedTable):
         super().__init__(data, caption=caption, exclude=() if editable else ("update",), **kwargs)
         self.state_code = state_code
         if state_code:
-            self._detail_url = row_urls("national:state_status_detail", state_code)
+            self._detail_url = url_maker("national:state_status_detail", state_code)
         else:
-            self._detail_url = row_urls("national:status_detail")
-        self._edit_url = row_urls("national:status_edit")
+            self._detail_url = url_maker("national:status_detail")
+        self._edit_url = url_maker("national:status_edit")
 
     def detail_url(self, record):
         return self._detail_url(record.pk)

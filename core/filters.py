@@ -2,7 +2,17 @@
 
 import django_filters
 from django import forms
+from django.core.validators import EMPTY_VALUES
 from django.forms.models import ModelChoiceIterator
+
+
+def given(filterset):
+    """The names of the filters given in the URL with a valid value (an invalid one is
+    reported on the form and ignored)."""
+    filterset.is_valid()
+    return {
+        name for name, value in filterset.form.cleaned_data.items() if value not in EMPTY_VALUES
+    }
 
 
 class _FetchedChoices(ModelChoiceIterator):

@@ -6,7 +6,6 @@ from django.db import models
 from django.db.models import QuerySet
 from django.template import Context
 from django.template.base import render_value_in_context
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -15,17 +14,6 @@ from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.rows import BoundRow
 from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import A, signature
-
-# A number no real id reaches, put in a URL by `row_urls` where each row's id goes.
-_ID_MARK = 987654321987
-
-
-def row_urls(name, *args):
-    """A function of an id giving `reverse(name, args=[*args, id])`, reversing once: a table's
-    rows each link to their own page, and a reverse per link is a good part of a page's time."""
-    head, tail = reverse(name, args=[*args, _ID_MARK]).split(str(_ID_MARK))
-    return lambda id_: f"{head}{id_}{tail}"
-
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100

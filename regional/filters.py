@@ -10,12 +10,13 @@ import datetime
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.validators import EMPTY_VALUES, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 
 from actions.models import ActionItem, Evidence, NationalStatus
 from actions.queries import stale_cutoff
+from core.filters import given
 
 APPLICABLE = "applicable"
 EARLIEST = datetime.date(2000, 1, 1)
@@ -110,11 +111,7 @@ class StatusFilter(ReportFilter):
     def reads_items_only(self):
         """Whether every filter given reads only the items' own columns: then
         `filter_queryset` also filters the plan's items alone."""
-        self.is_valid()
-        given = [
-            name for name, value in self.form.cleaned_data.items() if value not in EMPTY_VALUES
-        ]
-        return all(name in self.ITEM_FILTERS for name in given)
+        return given(self) <= self.ITEM_FILTERS
 
     def chosen_by_view(self, queryset, name, value):
         return queryset

@@ -17,7 +17,8 @@ from accounts.policy import scope_national, visible_states
 from actions import queries
 from actions.models import Evidence, NationalStatus, Plan, StatusHistory
 from actions.provenance import provisional_badge
-from core.tables import KnownCountPaginator, PagedTable, row_urls
+from core.links import url_maker
+from core.tables import KnownCountPaginator, PagedTable
 
 from .filters import EvidenceFilter, HistoryFilter, StatusFilter
 from .status_grid import StatusGrid, grid_order
@@ -35,13 +36,13 @@ class ReportTable(PagedTable):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._row_urls = {}
+        self._url_makers = {}
 
     def state_item_url(self, state_code, item_id, name="national:state_status_detail"):
         """`reverse(name, args=[state_code, item_id])`, reversed once per state."""
-        urls = self._row_urls.get((name, state_code))
+        urls = self._url_makers.get((name, state_code))
         if urls is None:
-            urls = self._row_urls[name, state_code] = row_urls(name, state_code)
+            urls = self._url_makers[name, state_code] = url_maker(name, state_code)
         return urls(item_id)
 
     def ordered_rows(self):

@@ -1,6 +1,7 @@
 """core.links.url_maker: the same URLs as reverse(), from one reverse() per route."""
 
-from django.urls import reverse
+import pytest
+from django.urls import reverse, set_script_prefix
 
 from core.links import url_maker
 
@@ -11,3 +12,14 @@ def test_url_maker_gives_reverses_urls():
     for pk in (1, 42, 7654321, 76543210987):
         assert status(pk) == reverse("national:state_status_detail", args=["KH", pk])
         assert download(pk) == reverse("national:evidence_download", args=[pk])
+
+
+@pytest.mark.parametrize("prefix", ["/", "/rpa/"])
+def test_url_maker_keeps_the_script_prefix(prefix):
+    set_script_prefix(prefix)
+    try:
+        history = url_maker("national:state_status_history", "KH")
+        assert history(42) == reverse("national:state_status_history", args=["KH", 42])
+        assert history(42).startswith(prefix)
+    finally:
+        set_script_prefix("/")

@@ -7,7 +7,7 @@ import django_tables2 as tables
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse, set_script_prefix
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django_tables2 import RequestConfig
@@ -17,7 +17,7 @@ from actions import evidence as ev
 from actions import queries
 from actions.models import Evidence, NationalStatus, StatusHistory
 from core import tables as core_tables
-from core.tables import MAX_PAGE_SIZE, PAGE_SIZE, CappedCountPaginator, PagedTable, row_urls
+from core.tables import MAX_PAGE_SIZE, PAGE_SIZE, CappedCountPaginator, PagedTable
 from regional.tables import HistoryTable
 from tests import factories, small_plan
 from tests.factories import logged_in
@@ -464,21 +464,6 @@ def test_the_rendered_status_rows_are_the_pages_rows_in_its_order(small, reviewe
     )
     expected = [(r.state_name, r.code) for r in records(response)]
     assert rendered == expected and expected
-
-
-@pytest.mark.parametrize("prefix", ["/", "/rpa/"])
-def test_row_urls_are_the_urls_reverse_gives(prefix):
-    set_script_prefix(prefix)
-    try:
-        detail = row_urls("national:status_detail")
-        history = row_urls("national:state_status_history", "KH")
-        for item_id in (1, 42, 987654):
-            assert detail(item_id) == reverse("national:status_detail", args=[item_id])
-            expected = reverse("national:state_status_history", args=["KH", item_id])
-            assert history(item_id) == expected
-        assert detail(7).startswith(prefix)
-    finally:
-        set_script_prefix("/")
 
 
 TBODY = re.compile(r"<tbody>.*?</tbody>", re.S)
