@@ -22,10 +22,14 @@ def _no_fetching(url, *args, **kwargs):
 
 def render_pdf(template, context, request=None) -> bytes:
     """The PDF of `template` rendered with `context` (plus the generation time)."""
+    context = {**context, "generated_at": timezone.localtime()}
+    return layout_pdf(render_to_string(template, context, request=request))
+
+
+def layout_pdf(html: str) -> bytes:
+    """`html` laid out as the pages of a PDF, with the documents' stylesheet."""
     from weasyprint import CSS, HTML  # loaded on demand: it pulls in Pango at import
 
-    context = {**context, "generated_at": timezone.localtime()}
-    html = render_to_string(template, context, request=request)
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetching)
     return document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
 
