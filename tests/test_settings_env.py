@@ -1,6 +1,7 @@
 """Settings come from the environment, refuse bad values and pass Django's deploy checks."""
 
 import datetime
+import json
 import os
 import re
 import runpy
@@ -64,36 +65,51 @@ def load_settings(monkeypatch, **environ):
     return runpy.run_path(str(SETTINGS_FILE))
 
 
-def check_deploy(environ):
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+# `manage.py check --deploy` under the production environment, and under it with one variable
+# changed; each case's outcome is asserted by its own test below.
+DEPLOY_CASES = {
+    "production": {},
+    "no https site url": {"SITE_URL": ""},
+    "session cookie not secure": {"SESSION_COOKIE_SECURE": "0"},
+}
+
+
+@pytest.fixture(scope="module")
+def deploy_checks(tmp_path_factory):
+    """{case: (exit status, stdout, stderr)} of each case's check, all run by one process that
+    starts Django with the production environment (tests.deploy_checks)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.deploy_checks"],
         cwd=settings.BASE_DIR,
-        env=environ,
+        env=production_environ(tmp_path_factory.mktemp("deploy")),
+        input=json.dumps(DEPLOY_CASES),
         capture_output=True,
         text=True,
         timeout=120,
     )
-
-
-def test_deploy_checks_pass_with_production_settings(tmp_path):
-    result = check_deploy(production_environ(tmp_path))
-
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+    return json.loads(result.stdout)
 
 
-def test_deploy_checks_fail_without_an_https_site_url(tmp_path):
-    result = check_deploy(production_environ(tmp_path, SITE_URL=""))
+def test_deploy_checks_pass_with_production_settings(deploy_checks):
+    returncode, stdout, stderr = deploy_checks["production"]
 
-    assert result.returncode != 0
-    assert "rpa_tracker.W001" in result.stdout + result.stderr
+    assert returncode == 0, stdout + stderr
+    assert "no issues" in stdout
 
 
-def test_deploy_checks_fail_when_session_cookie_is_not_secure(tmp_path):
-    result = check_deploy(production_environ(tmp_path, SESSION_COOKIE_SECURE="0"))
+def test_deploy_checks_fail_without_an_https_site_url(deploy_checks):
+    returncode, stdout, stderr = deploy_checks["no https site url"]
 
-    assert result.returncode != 0
-    assert "security.W012" in result.stdout + result.stderr
+    assert returncode != 0
+    assert "rpa_tracker.W001" in stdout + stderr
+
+
+def test_deploy_checks_fail_when_session_cookie_is_not_secure(deploy_checks):
+    returncode, stdout, stderr = deploy_checks["session cookie not secure"]
+
+    assert returncode != 0
+    assert "security.W012" in stdout + stderr
 
 
 def test_settings_refuse_to_start_without_secret_key_when_debug_is_off(monkeypatch, tmp_path):
