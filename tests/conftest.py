@@ -1,6 +1,8 @@
+import copy
 import os
 import socket
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
@@ -117,43 +119,106 @@ def plan_2026(db, plan_2021):
     return factories.make_plan(2026, 2030, predecessor=plan_2021)
 
 
+# The personas: role, whose state, and who they are.
+PERSONAS = {
+    "focal_point": (Role.FOCAL_POINT, "KH", {"email": "sophea@example.org", "name": "Sophea"}),
+    "coordinator": (Role.COORDINATOR, "KH", {"email": "dara@example.org", "name": "Dara"}),
+    "other_focal_point": (
+        Role.FOCAL_POINT,
+        "MY",
+        {"email": "aisyah@example.org", "name": "Aisyah"},
+    ),
+    "reviewer": (Role.REVIEWER, None, {"email": "maria@example.org", "name": "Maria"}),
+    "secretariat": (
+        Role.SECRETARIAT,
+        None,
+        {"email": "budi@example.org", "name": "Budi", "is_staff": True},
+    ),
+    "observer": (Role.OBSERVER, None, {"email": "lin@example.org", "name": "Lin"}),
+}
+
+
+def make_persona(name, state=None):
+    role, _, details = PERSONAS[name]
+    return factories.make_user(role, state, **details)
+
+
 @pytest.fixture
 def focal_point(cambodia):
     """Sophea, Cambodia's ministry focal point."""
-    return factories.make_user(
-        Role.FOCAL_POINT, cambodia, email="sophea@example.org", name="Sophea"
-    )
+    return make_persona("focal_point", cambodia)
 
 
 @pytest.fixture
 def coordinator(cambodia):
     """Dara, Cambodia's national coordinator."""
-    return factories.make_user(Role.COORDINATOR, cambodia, email="dara@example.org", name="Dara")
+    return make_persona("coordinator", cambodia)
 
 
 @pytest.fixture
 def other_focal_point(malaysia):
     """Aisyah, Malaysia's focal point: must never see Cambodia's drafts."""
-    return factories.make_user(
-        Role.FOCAL_POINT, malaysia, email="aisyah@example.org", name="Aisyah"
-    )
+    return make_persona("other_focal_point", malaysia)
 
 
 @pytest.fixture
 def reviewer(db):
     """Maria, an ACWC reviewer."""
-    return factories.make_user(Role.REVIEWER, email="maria@example.org", name="Maria")
+    return make_persona("reviewer")
 
 
 @pytest.fixture
 def secretariat(db):
     """Budi, a secretariat admin."""
-    return factories.make_user(
-        Role.SECRETARIAT, email="budi@example.org", name="Budi", is_staff=True
-    )
+    return make_persona("secretariat")
 
 
 @pytest.fixture
 def observer(db):
     """Lin, an observer from a partner organisation."""
-    return factories.make_user(Role.OBSERVER, email="lin@example.org", name="Lin")
+    return make_persona("observer")
+
+
+# Rows shared by a module's tests: the module's `_shared` fixture makes them once, within
+# shared_data(); each test gets its own copy of the objects (`shared`), so that a test may change
+# an object as freely as its rows.
+
+STATE_FIXTURES = {"KH": "cambodia", "MY": "malaysia", "TL": "timor_leste"}
+
+
+def make_cast(*personas, states=("KH", "MY", "TL"), plans=(2021,)):
+    """What the fixtures above make, made at once: `states`, `plans` (2021, and 2026 after it)
+    and `personas`, as attributes named like their fixtures (cambodia, plan_2021, reviewer…)."""
+    cast = SimpleNamespace()
+    for code in states:
+        setattr(cast, STATE_FIXTURES[code], factories.make_state(code))
+    if 2021 in plans:
+        cast.plan_2021 = factories.make_plan(2021, 2025)
+    if 2026 in plans:
+        cast.plan_2026 = factories.make_plan(2026, 2030, predecessor=cast.plan_2021)
+    for name in personas:
+        code = PERSONAS[name][1]
+        setattr(
+            cast, name, make_persona(name, getattr(cast, STATE_FIXTURES[code]) if code else None)
+        )
+    return cast
+
+
+@pytest.fixture
+def shared(_shared):
+    """This test's own copy of the objects of the module's `_shared` rows."""
+    return copy.deepcopy(_shared)
+
+
+def shared_fixtures(*names):
+    """Fixtures named `names`, each the attribute of that name of `shared`: a module's shared
+    rows stand in for the conftest fixtures of the same names."""
+
+    def one(name):
+        @pytest.fixture(name=name)
+        def fixture(shared):
+            return getattr(shared, name)
+
+        return fixture
+
+    return [one(name) for name in names]

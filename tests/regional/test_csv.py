@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from actions.models import Evidence, NationalStatus, StatusHistory
 from core.csv import BOM, ITERATOR_CHUNK, cell, csv_lines, neutralised
 from downloads import matrix
@@ -21,8 +22,11 @@ from downloads.columns import (
     header,
 )
 from tests import factories, small_plan
+from tests.conftest import make_cast, shared_data, shared_fixtures
 from tests.factories import logged_in
 from tests.query_counts import assert_flat
+
+pytestmark = pytest.mark.django_db
 
 Status = NationalStatus.Status
 PLAN = "rpa-2021-2025"
@@ -38,9 +42,31 @@ SCRIPTS = {
 }
 
 
-@pytest.fixture
-def small(plan_2021, cambodia, malaysia, timor_leste):
-    return small_plan.build(plan_2021)
+PERSONAS = (
+    "reviewer",
+    "secretariat",
+    "focal_point",
+    "coordinator",
+    "other_focal_point",
+    "observer",
+)
+
+
+@pytest.fixture(scope="module")
+def _shared(django_db_setup, django_db_blocker):
+    """The small plan of 2021 and every persona, made once for the module."""
+    with shared_data(django_db_blocker):
+        cast = make_cast(*PERSONAS)
+        cast.small = small_plan.build(cast.plan_2021)
+        yield cast
+
+
+small, plan_2021, cambodia, malaysia, timor_leste = shared_fixtures(
+    "small", "plan_2021", "cambodia", "malaysia", "timor_leste"
+)
+reviewer, secretariat, focal_point, coordinator, other_focal_point, observer = shared_fixtures(
+    *PERSONAS
+)
 
 
 def download(user, name, *args, **params):
@@ -459,14 +485,25 @@ def test_the_downloaded_header_is_the_documented_one(history_and_evidence, revie
 
 
 def grow(built, states, items):
+    """`states` more states and `items` more items; each pair of them with Cambodia's a status,
+    two changes and reviewed evidence, by an editor of its own state (one more editor each
+    time) and a new reviewer."""
     extra = [factories.make_state(code) for code in ["ID", "PH", "TH"][:states]]
+    editors = {state: factories.make_user(Role.FOCAL_POINT, state) for state in [built.kh, *extra]}
+    checker = factories.make_user(Role.REVIEWER)
     for n in range(items):
         item = factories.make_item(built.fa2, f"2.{n + 10}")
-        for state in [built.kh, *extra]:
-            status = factories.make_status(state, item, status=Status.PLANNED, progress=5)
+        for state, editor in editors.items():
+            status = factories.make_status(
+                state, item, status=Status.PLANNED, progress=5, updated_by=editor
+            )
             for version in (1, 2):
                 StatusHistory.objects.create(
-                    national_status=status, version=version, changed_at=timezone.now(), changes={}
+                    national_status=status,
+                    version=version,
+                    changed_at=timezone.now(),
+                    changed_by=editor,
+                    changes={},
                 )
             Evidence.objects.create(
                 national_status=status,
@@ -474,6 +511,9 @@ def grow(built, states, items):
                 title="x",
                 url="https://example.org",
                 added_at=timezone.now(),
+                added_by=editor,
+                review=Evidence.Review.ACCEPTED,
+                reviewed_by=checker,
             )
 
 
@@ -489,7 +529,8 @@ def grow(built, states, items):
 def test_export_queries_do_not_grow(small, reviewer, page, args, params):
     client = logged_in(reviewer)
 
-    assert_flat(client, page, reverse(page, args=args), lambda: grow(small, 3, 40), params)
+    # A query per row, per state, per item or per person adds at least three.
+    assert_flat(client, page, reverse(page, args=args), lambda: grow(small, 3, 3), params)
 
 
 def test_round_report_export_queries_do_not_grow(round_report, reviewer):
@@ -499,7 +540,7 @@ def test_round_report_export_queries_do_not_grow(round_report, reviewer):
     area = factories.make_focus_area(round_report.plan, 9)
 
     def more_rows():
-        for n in range(20):
+        for n in range(3):
             item = factories.make_item(area, f"9.{n}")
             SubmissionItem.objects.create(
                 submission=submission,
@@ -515,7 +556,7 @@ def test_round_report_export_queries_do_not_grow(round_report, reviewer):
     url = reverse("reports:round_report_csv", args=[round_report.pk, "KH"])
 
     assert_flat(client, "reports:round_report_csv", url, more_rows)
-    assert len(parsed(round_csv_response(client, round_report))) == 5 + 20
+    assert len(parsed(round_csv_response(client, round_report))) == 5 + 3
 
 
 def round_csv_response(client, reporting_round):

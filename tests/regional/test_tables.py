@@ -13,23 +13,45 @@ from django.utils.html import format_html
 from django_tables2 import RequestConfig
 from django_tables2.rows import BoundRow
 
+from accounts.models import Role
 from actions import evidence as ev
 from actions import queries
-from actions.models import Evidence, NationalStatus, StatusHistory
+from actions.models import ActionItem, Evidence, NationalStatus, StatusHistory
 from core import tables as core_tables
 from core.tables import MAX_PAGE_SIZE, PAGE_SIZE, CappedCountPaginator, PagedTable
 from regional.tables import HistoryTable
 from tests import factories, small_plan
+from tests.conftest import make_cast, shared_data, shared_fixtures
 from tests.factories import logged_in
 from tests.query_counts import assert_flat
+
+pytestmark = pytest.mark.django_db
 
 Status = NationalStatus.Status
 PLAN = "rpa-2021-2025"
 
 
-@pytest.fixture
-def small(plan_2021, cambodia, malaysia, timor_leste):
-    return small_plan.build(plan_2021)
+@pytest.fixture(scope="module")
+def _shared(django_db_setup, django_db_blocker):
+    """The small plan of 2021 and its readers, made once for the module."""
+    with shared_data(django_db_blocker):
+        cast = make_cast("reviewer", "focal_point", "observer")
+        cast.small = small_plan.build(cast.plan_2021)
+        yield cast
+
+
+small, plan_2021, cambodia, malaysia, timor_leste, reviewer, focal_point, observer = (
+    shared_fixtures(
+        "small",
+        "plan_2021",
+        "cambodia",
+        "malaysia",
+        "timor_leste",
+        "reviewer",
+        "focal_point",
+        "observer",
+    )
+)
 
 
 def rows(user, name="reports:statuses", **params):
@@ -142,10 +164,17 @@ def test_unknown_sort_keys_are_ignored(small, reviewer, sort):
     assert keys(response) == keys(rows(reviewer, plan=PLAN))
 
 
+def more_items(area, count):
+    """`count` more items in `area`, 2.10 onwards, never updated."""
+    ActionItem.objects.bulk_create(
+        ActionItem(plan=area.plan, focus_area=area, code=f"2.{n + 10}", title=f"More {n}")
+        for n in range(count)
+    )
+
+
 @pytest.mark.parametrize("page", ["0", "-1", "abc", str(10**12), "99999999999999999999999"])
 def test_odd_page_numbers_show_the_first_or_last_page(small, reviewer, page):
-    for n in range(30):
-        factories.make_item(small.fa2, f"2.{n + 10}")
+    more_items(small.fa2, 30)
 
     response = rows(reviewer, plan=PLAN, page=page)
 
@@ -154,8 +183,7 @@ def test_odd_page_numbers_show_the_first_or_last_page(small, reviewer, page):
 
 
 def test_page_size_is_capped(small, reviewer):
-    for n in range(60):
-        factories.make_item(small.fa2, f"2.{n + 10}")
+    more_items(small.fa2, 60)
 
     assert len(keys(rows(reviewer, plan=PLAN, per_page="100000"))) == MAX_PAGE_SIZE
     assert len(keys(rows(reviewer, plan=PLAN, per_page="-5"))) == PAGE_SIZE
@@ -357,13 +385,22 @@ def test_evidence_filters_and_scoping(evidence, reviewer, focal_point, observer)
 
 
 def grow(built, states, items, first=10):
+    """`states` more states and `items` more items; each pair of them with Cambodia's a status,
+    a change and evidence, by an editor of its own state (one more editor each time)."""
     extra = [factories.make_state(code) for code in ["ID", "PH", "TH"][:states]]
+    editors = {state: factories.make_user(Role.FOCAL_POINT, state) for state in [built.kh, *extra]}
     for n in range(items):
         item = factories.make_item(built.fa2, f"2.{n + first}")
-        for state in [built.kh, *extra]:
-            status = factories.make_status(state, item, status=Status.PLANNED, progress=5)
+        for state, editor in editors.items():
+            status = factories.make_status(
+                state, item, status=Status.PLANNED, progress=5, updated_by=editor
+            )
             StatusHistory.objects.create(
-                national_status=status, version=1, changed_at=timezone.now(), changes={}
+                national_status=status,
+                version=1,
+                changed_at=timezone.now(),
+                changed_by=editor,
+                changes={},
             )
             Evidence.objects.create(
                 national_status=status,
@@ -371,6 +408,7 @@ def grow(built, states, items, first=10):
                 title="x",
                 url="https://example.org",
                 added_at=timezone.now(),
+                added_by=editor,
             )
 
 
@@ -387,7 +425,9 @@ def test_table_queries_do_not_grow(small, reviewer, page, params):
     grow(small, 0, 1)  # a row in each table (an empty table skips its page query)
     client = logged_in(reviewer)
 
-    assert_flat(client, page, reverse(page), lambda: grow(small, 3, 30, first=11), params)
+    # Three more states and three more items, each pair with a status, a change and evidence:
+    # a query per row, per state or per item adds at least three.
+    assert_flat(client, page, reverse(page), lambda: grow(small, 3, 3, first=11), params)
 
 
 def test_status_pairs_are_each_states_own_rows_in_one_query(
