@@ -13,7 +13,10 @@ from django.utils import timezone
 from actions.models import NationalStatus, StatusHistory
 from regional.dashboards import REGION
 from tests import factories, small_plan
+from tests.conftest import make_cast, shared_data, shared_fixtures
 from tests.factories import logged_in
+
+pytestmark = pytest.mark.django_db
 
 Status = NationalStatus.Status
 
@@ -35,8 +38,22 @@ def query(url):
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
-@pytest.fixture
-def two_rounds(plan_2026, coordinator, reviewer, malaysia):
+@pytest.fixture(scope="module")
+def _shared(django_db_setup, django_db_blocker):
+    """The small plan on 2021's plan, and on 2026's in two rounds (`two_rounds`), with the
+    personas, made once for the module."""
+    with shared_data(django_db_blocker):
+        cast = make_cast("coordinator", "reviewer", "observer", "focal_point", plans=(2021, 2026))
+        cast.small_2021 = small_plan.build(cast.plan_2021)
+        cast.two_rounds = accepted_in_two_rounds(cast.plan_2026, cast.coordinator, cast.reviewer)
+        yield cast
+
+
+small_2021, two_rounds = shared_fixtures("small_2021", "two_rounds")
+reviewer, observer, focal_point = shared_fixtures("reviewer", "observer", "focal_point")
+
+
+def accepted_in_two_rounds(plan_2026, coordinator, reviewer):
     """Cambodia accepted in two rounds: 1.3 never updated in the first, in progress at 30 %
     in the second; then, live only, 1.2 completed."""
     built = small_plan.build(plan_2026)
@@ -171,11 +188,6 @@ def test_the_activity_of_one_focus_area(small_2021, reviewer):
 
     assert (everything[0].changes, fa2[0].changes) == (2, 1)
     assert query(fa2[1]["changes"])["focus_area"] == "2"
-
-
-@pytest.fixture
-def small_2021(plan_2021, cambodia, malaysia, timor_leste):
-    return small_plan.build(plan_2021)
 
 
 # Change since the previous round: a count per state, and its drill-down.

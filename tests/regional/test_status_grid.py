@@ -11,24 +11,32 @@ from django.urls import reverse
 
 from regional.status_grid import GridOrder, grid_order
 from tests import factories, small_plan
+from tests.conftest import make_cast, shared_data, shared_fixtures
 from tests.factories import logged_in
+
+pytestmark = pytest.mark.django_db
 
 PLAN = "rpa-2021-2025"
 FIELDS = ("state_code", "code", "status", "progress", "updated_at", "narrative", "title")
 
 
-@pytest.fixture
-def grid(plan_2021, cambodia, malaysia, timor_leste):
+@pytest.fixture(scope="module")
+def _shared(django_db_setup, django_db_blocker):
     """12 items (5 in focus area 1, 7 in focus area 2) × 4 reporting states (Timor-Leste is
-    not a member for this plan)."""
-    built = small_plan.build(plan_2021)
-    for n in range(4, 6):
-        factories.make_item(built.fa1, f"1.{n}", position=10 + n)
-    for n in range(3, 8):
-        factories.make_item(built.fa2, f"2.{n}", position=20 + n)
-    factories.make_state("ID")
-    factories.make_state("TH")
-    return built
+    not a member for this plan), and a reviewer, made once for the module."""
+    with shared_data(django_db_blocker):
+        cast = make_cast("reviewer")
+        cast.grid = built = small_plan.build(cast.plan_2021)
+        for n in range(4, 6):
+            factories.make_item(built.fa1, f"1.{n}", position=10 + n)
+        for n in range(3, 8):
+            factories.make_item(built.fa2, f"2.{n}", position=20 + n)
+        factories.make_state("ID")
+        factories.make_state("TH")
+        yield cast
+
+
+grid, reviewer = shared_fixtures("grid", "reviewer")
 
 
 def table_of(user, **params):
