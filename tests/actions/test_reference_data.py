@@ -1,19 +1,13 @@
-"""load_reference_data on an empty database: the shipped files, and every kind of bad file."""
+"""load_reference_data on an empty database: a dry run, every kind of bad file, files as
+spreadsheets save them. What the first load of the shipped files makes is tested in
+test_reference_data_reload.py, which loads them once for the module."""
 
 import csv
 import io
 
 import pytest
 
-from actions.models import (
-    FocusArea,
-    Plan,
-    Provenance,
-    ReferenceChange,
-)
-from countries.models import MemberState
 from tests.actions.reference_files import (
-    SHIPPED_ROWS,
     load,
     load_error,
     read_rows,
@@ -21,31 +15,6 @@ from tests.actions.reference_files import (
     set_cell,
     write_rows,
 )
-
-# The shipped data.
-
-
-def test_shipped_data_loads_states_plans_and_focus_areas(db):
-    load()
-
-    assert MemberState.objects.count() == 11
-    assert list(Plan.objects.values_list("code", flat=True)) == ["rpa-2021-2025", "rpa-2026-2030"]
-    areas = FocusArea.objects.filter(plan__code="rpa-2021-2025")
-    assert sorted(areas.values_list("number", flat=True)) == [1, 2, 3, 4, 5, 6, 7]
-    confirmed = areas.filter(provenance=Provenance.CONFIRMED)
-    assert sorted(confirmed.values_list("number", flat=True)) == [1, 2, 7]
-
-
-def test_first_load_records_one_created_change_per_row(db):
-    load()
-
-    changes = ReferenceChange.objects.all()
-    assert changes.count() == sum(SHIPPED_ROWS.values())
-    assert set(changes.values_list("action", flat=True)) == {"created"}
-    assert set(changes.values_list("source", flat=True)) == {"load_reference_data data"}
-    item = changes.get(object_type="action item", object_key="rpa-2021-2025/1.2")
-    assert item.changes["lead_bodies"] == [None, ["ACWC"]]
-
 
 # Idempotence and updates.
 

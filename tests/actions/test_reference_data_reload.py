@@ -1,4 +1,5 @@
-"""load_reference_data over the loaded shipped data: updates, deletions, dry runs, errors."""
+"""The first load of the shipped reference data, and load_reference_data over it: updates,
+deletions, dry runs, errors."""
 
 import datetime
 
@@ -15,6 +16,7 @@ from actions.models import (
 from countries.models import MemberState
 from tests import factories
 from tests.actions.reference_files import (
+    SHIPPED_ROWS,
     drop_rows,
     load,
     load_error,
@@ -32,6 +34,30 @@ def loaded(django_db_setup, django_db_blocker):
     with shared_data(django_db_blocker):
         load()
         yield
+
+
+# The first load of the shipped data.
+
+
+def test_shipped_data_loads_states_plans_and_focus_areas(loaded):
+    assert MemberState.objects.count() == 11
+    assert list(Plan.objects.values_list("code", flat=True)) == ["rpa-2021-2025", "rpa-2026-2030"]
+    areas = FocusArea.objects.filter(plan__code="rpa-2021-2025")
+    assert sorted(areas.values_list("number", flat=True)) == [1, 2, 3, 4, 5, 6, 7]
+    confirmed = areas.filter(provenance=Provenance.CONFIRMED)
+    assert sorted(confirmed.values_list("number", flat=True)) == [1, 2, 7]
+
+
+def test_first_load_records_one_created_change_per_row(loaded):
+    changes = ReferenceChange.objects.all()
+    assert changes.count() == sum(SHIPPED_ROWS.values())
+    assert set(changes.values_list("action", flat=True)) == {"created"}
+    assert set(changes.values_list("source", flat=True)) == {"load_reference_data data"}
+    item = changes.get(object_type="action item", object_key="rpa-2021-2025/1.2")
+    assert item.changes["lead_bodies"] == [None, ["ACWC"]]
+
+
+# The shipped data.
 
 
 def test_shipped_plans_are_a_closed_plan_and_its_draft_successor(loaded):
