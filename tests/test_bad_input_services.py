@@ -29,6 +29,9 @@ from reviews.models import (
     today,
 )
 from tests import factories
+from tests.conftest import make_cast, shared_data, shared_fixtures
+
+pytestmark = pytest.mark.django_db
 
 Status = NationalStatus.Status
 
@@ -54,9 +57,21 @@ def pdf(name="report.pdf", content=b"%PDF-1.4\n%%EOF\n"):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-@pytest.fixture
-def item(plan_2026):
-    return factories.make_item(factories.make_focus_area(plan_2026), code="1.1")
+PERSONAS = ("focal_point", "coordinator", "reviewer", "secretariat")
+
+
+@pytest.fixture(scope="module")
+def _shared(django_db_setup, django_db_blocker):
+    """Cambodia, an item of the 2026 plan (no status yet) and the personas, made once for the
+    module."""
+    with shared_data(django_db_blocker):
+        cast = make_cast(*PERSONAS, states=("KH",), plans=(2021, 2026))
+        cast.item = factories.make_item(factories.make_focus_area(cast.plan_2026), code="1.1")
+        yield cast
+
+
+cambodia, plan_2026, item = shared_fixtures("cambodia", "plan_2026", "item")
+focal_point, coordinator, reviewer, secretariat = shared_fixtures(*PERSONAS)
 
 
 @pytest.fixture
