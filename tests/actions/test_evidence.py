@@ -24,6 +24,9 @@ from actions.evidence_views import evidence_section_context
 from actions.models import Evidence, NationalStatus, StatusHistory
 from actions.services import national_status_update
 from tests import factories
+from tests.conftest import make_cast, shared_data, shared_fixtures
+
+pytestmark = pytest.mark.django_db
 
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -105,15 +108,34 @@ def download_body(response):
 # --- Fixtures -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def item(plan_2026):
-    """An action of the plan states report on now (the 2026–2030 draft)."""
-    return factories.make_item(factories.make_focus_area(plan_2026), code="1.1")
+PERSONAS = (
+    "focal_point",
+    "coordinator",
+    "other_focal_point",
+    "reviewer",
+    "secretariat",
+    "observer",
+)
 
 
-@pytest.fixture
-def closed_item(plan_2021):
-    return factories.make_item(factories.make_focus_area(plan_2021), code="1.1")
+@pytest.fixture(scope="module")
+def _shared(django_db_setup, django_db_blocker):
+    """The states, the plans, an action of each and every persona, made once for the module;
+    no status yet."""
+    with shared_data(django_db_blocker):
+        cast = make_cast(*PERSONAS, plans=(2021, 2026))
+        # An action of the plan states report on now (the 2026–2030 draft), and of the closed one.
+        cast.item = factories.make_item(factories.make_focus_area(cast.plan_2026), code="1.1")
+        cast.closed_item = factories.make_item(
+            factories.make_focus_area(cast.plan_2021), code="1.1"
+        )
+        yield cast
+
+
+item, closed_item, timor_leste = shared_fixtures("item", "closed_item", "timor_leste")
+focal_point, coordinator, other_focal_point, reviewer, secretariat, observer = shared_fixtures(
+    *PERSONAS
+)
 
 
 @pytest.fixture
