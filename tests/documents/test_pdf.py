@@ -10,8 +10,10 @@ from actions.models import NationalStatus, Provenance
 from reviews import services
 from reviews.models import CountryReport
 from tests import small_plan
-from tests.conftest import service_missing
+from tests.conftest import make_cast, service_missing, shared_data, shared_fixtures
 from tests.factories import logged_in
+
+pytestmark = pytest.mark.django_db
 
 THAI = "กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์"
 VIETNAMESE = "Bộ Lao động – Thương binh và Xã hội"
@@ -45,8 +47,35 @@ def fonts_of(reader):
     return names
 
 
-@pytest.fixture
-def reported(plan_2026, cambodia, malaysia, timor_leste, coordinator, reviewer):
+PERSONAS = ("coordinator", "reviewer", "focal_point", "observer")
+
+
+@pytest.fixture(scope="module")
+def _shared(django_db_setup, django_db_blocker):
+    """Cambodia's report submitted in the open round (`reported`) and the personas, made once
+    for the module."""
+    with shared_data(django_db_blocker):
+        cast = make_cast(*PERSONAS, plans=(2021, 2026))
+        cast.reported = report_submitted(
+            cast.plan_2026, cast.cambodia, cast.coordinator, cast.reviewer
+        )
+        yield cast
+
+
+reported, plan_2026, cambodia, malaysia = shared_fixtures(
+    "reported", "plan_2026", "cambodia", "malaysia"
+)
+coordinator, reviewer, focal_point, observer = shared_fixtures(*PERSONAS)
+
+
+@pytest.fixture(scope="module")
+def reviewers_report(_shared, django_db_blocker):
+    """The reviewer's PDF of Cambodia's report, laid out once for the tests that read it."""
+    with django_db_blocker.unblock():
+        return report_pdf(_shared.reviewer, _shared.reported)
+
+
+def report_submitted(plan_2026, cambodia, coordinator, reviewer):
     built = small_plan.build(plan_2026)
     NationalStatus.objects.filter(pk=built.statuses["KH", "1.2"].pk).update(
         narrative=f"{THAI} · {VIETNAMESE} · {KHMER} · {LAO} · {BURMESE}",
@@ -68,8 +97,8 @@ def report_pdf(user, reporting_round, code="KH"):
     return logged_in(user).get(url)
 
 
-def test_country_report_has_cover_figures_actions_comments_and_page_numbers(reported, reviewer):
-    reader, text = pdf_text(report_pdf(reviewer, reported))
+def test_country_report_has_cover_figures_actions_comments_and_page_numbers(reviewers_report):
+    reader, text = pdf_text(reviewers_report)
     assert "Cambodia: country report" in text
     assert "2026 annual" in text and "Submitted" in text
     assert "Action 1.2" in text and "40 %" in text and "Budget cuts" in text
@@ -79,8 +108,8 @@ def test_country_report_has_cover_figures_actions_comments_and_page_numbers(repo
     assert "Generated" in text
 
 
-def test_asean_scripts_are_in_the_text_layer_with_their_own_fonts(reported, reviewer):
-    reader, text = pdf_text(report_pdf(reviewer, reported))
+def test_asean_scripts_are_in_the_text_layer_with_their_own_fonts(reviewers_report):
+    reader, text = pdf_text(reviewers_report)
     assert THAI in text and VIETNAMESE in text
     fonts = " ".join(fonts_of(reader))
     for script in ("Khmer", "Thai", "Lao", "Myanmar"):
@@ -109,13 +138,16 @@ def test_regional_brief_has_figures_matrix_compliance_and_is_scoped(
 
 
 def test_regional_brief_counts_change_since_the_previous_round(
-    plan_2026, cambodia, malaysia, timor_leste, coordinator, reviewer
+    reported, plan_2026, coordinator, reviewer
 ):
-    built = small_plan.build(plan_2026)
-    first = small_plan.make_round(plan_2026, "2026 annual")
-    small_plan.accept_report(first, coordinator=coordinator, reviewer=reviewer)
-    small_plan.close_round(first)
-    NationalStatus.objects.filter(pk=built.statuses["KH", "1.2"].pk).update(progress=70)
+    # Cambodia's report, submitted in the first round, is accepted; the round closes.
+    services.report_accept(
+        user=reviewer, report=CountryReport.objects.get(round=reported, member_state__code="KH")
+    )
+    small_plan.close_round(reported)
+    NationalStatus.objects.filter(
+        member_state__code="KH", action_item__plan=plan_2026, action_item__code="1.2"
+    ).update(progress=70)
     second = small_plan.make_round(plan_2026, "2027 annual")
     small_plan.accept_report(second, coordinator=coordinator, reviewer=reviewer)
 
