@@ -7,8 +7,6 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 
-from accounts.models import Role
-
 from . import factories
 
 REQUIRE_SERVICES = os.environ.get("RPA_REQUIRE_SERVICES") == "1"
@@ -119,64 +117,40 @@ def plan_2026(db, plan_2021):
     return factories.make_plan(2026, 2030, predecessor=plan_2021)
 
 
-# The personas: role, whose state, and who they are.
-PERSONAS = {
-    "focal_point": (Role.FOCAL_POINT, "KH", {"email": "sophea@example.org", "name": "Sophea"}),
-    "coordinator": (Role.COORDINATOR, "KH", {"email": "dara@example.org", "name": "Dara"}),
-    "other_focal_point": (
-        Role.FOCAL_POINT,
-        "MY",
-        {"email": "aisyah@example.org", "name": "Aisyah"},
-    ),
-    "reviewer": (Role.REVIEWER, None, {"email": "maria@example.org", "name": "Maria"}),
-    "secretariat": (
-        Role.SECRETARIAT,
-        None,
-        {"email": "budi@example.org", "name": "Budi", "is_staff": True},
-    ),
-    "observer": (Role.OBSERVER, None, {"email": "lin@example.org", "name": "Lin"}),
-}
-
-
-def make_persona(name, state=None):
-    role, _, details = PERSONAS[name]
-    return factories.make_user(role, state, **details)
-
-
 @pytest.fixture
 def focal_point(cambodia):
     """Sophea, Cambodia's ministry focal point."""
-    return make_persona("focal_point", cambodia)
+    return factories.make_persona("focal_point", cambodia)
 
 
 @pytest.fixture
 def coordinator(cambodia):
     """Dara, Cambodia's national coordinator."""
-    return make_persona("coordinator", cambodia)
+    return factories.make_persona("coordinator", cambodia)
 
 
 @pytest.fixture
 def other_focal_point(malaysia):
     """Aisyah, Malaysia's focal point: must never see Cambodia's drafts."""
-    return make_persona("other_focal_point", malaysia)
+    return factories.make_persona("other_focal_point", malaysia)
 
 
 @pytest.fixture
 def reviewer(db):
     """Maria, an ACWC reviewer."""
-    return make_persona("reviewer")
+    return factories.make_persona("reviewer")
 
 
 @pytest.fixture
 def secretariat(db):
     """Budi, a secretariat admin."""
-    return make_persona("secretariat")
+    return factories.make_persona("secretariat")
 
 
 @pytest.fixture
 def observer(db):
     """Lin, an observer from a partner organisation."""
-    return make_persona("observer")
+    return factories.make_persona("observer")
 
 
 # Rows shared by a module's tests: the module's `_shared` fixture makes them once, within
@@ -197,9 +171,11 @@ def make_cast(*personas, states=("KH", "MY", "TL"), plans=(2021,)):
     if 2026 in plans:
         cast.plan_2026 = factories.make_plan(2026, 2030, predecessor=cast.plan_2021)
     for name in personas:
-        code = PERSONAS[name][1]
+        code = factories.PERSONAS[name][1]
         setattr(
-            cast, name, make_persona(name, getattr(cast, STATE_FIXTURES[code]) if code else None)
+            cast,
+            name,
+            factories.make_persona(name, getattr(cast, STATE_FIXTURES[code]) if code else None),
         )
     return cast
 

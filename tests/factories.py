@@ -5,6 +5,7 @@ import itertools
 import struct
 import zlib
 
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -142,10 +143,54 @@ def make_user(
     )
 
 
+# The tests' named people (tests/conftest.py has a fixture of each): role, the code of their
+# member state, e-mail and name.
+PERSONAS = {
+    "focal_point": (Role.FOCAL_POINT, "KH", "sophea@example.org", "Sophea"),
+    "coordinator": (Role.COORDINATOR, "KH", "dara@example.org", "Dara"),
+    "other_focal_point": (Role.FOCAL_POINT, "MY", "aisyah@example.org", "Aisyah"),
+    "other_coordinator": (Role.COORDINATOR, "MY", "farid@example.org", "Farid"),
+    "reviewer": (Role.REVIEWER, None, "maria@example.org", "Maria"),
+    "secretariat": (Role.SECRETARIAT, None, "budi@example.org", "Budi"),
+    "observer": (Role.OBSERVER, None, "lin@example.org", "Lin"),
+}
+
+
+def make_persona(persona, member_state=None):
+    """One of PERSONAS, in `member_state` (their state's row) if they have one."""
+    role, _, email, name = PERSONAS[persona]
+    staff = {"is_staff": True} if role == Role.SECRETARIAT else {}
+    return make_user(role, member_state, email=email, name=name, **staff)
+
+
+def make_personas(*personas):
+    """The named PERSONAS, by name, with the member states they need (made if missing)."""
+    made = {}
+    for persona in personas:
+        code = PERSONAS[persona][1]
+        state = code and (MemberState.objects.filter(code=code).first() or make_state(code))
+        made[persona] = make_persona(persona, state)
+    return made
+
+
 def logged_in(user):
     """A test client signed in as `user`."""
     client = Client()
     client.force_login(user)
+    return client
+
+
+def session_of(user):
+    """A new signed-in session of `user` (its cookie's value), for tests that share it: made
+    once with a module's rows, each test's client takes it (`signed_in`), and what a test does
+    to the session is rolled back with the rest of its writes."""
+    return logged_in(user).cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def signed_in(session):
+    """A new test client (no cookies yet) in the session `session_of` made."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session
     return client
 
 

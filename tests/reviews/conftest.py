@@ -1,11 +1,22 @@
 """Fixtures of the review workflow: a plan with items, an open round, reports."""
 
+import copy
 import datetime
 
 import pytest
+from django.db import connection
 
-from reviews.models import CountryReport, ReportingRound, today
+from reviews.models import (
+    Comment,
+    CountryReport,
+    ReportingRound,
+    ReportTransition,
+    Submission,
+    SubmissionItem,
+    today,
+)
 from tests import factories
+from tests.conftest import shared_data
 
 
 def make_round(plan, name="2026 annual", *, opens=-10, due=20, closes=40, **overrides):
@@ -20,16 +31,68 @@ def make_round(plan, name="2026 annual", *, opens=-10, due=20, closes=40, **over
     return ReportingRound.objects.create(plan=plan, name=name, **fields)
 
 
-@pytest.fixture
-def items(plan_2026):
-    """Three action items of the 2026–2030 plan over two focus areas."""
-    first = factories.make_focus_area(plan_2026, title="Legal frameworks")
-    second = factories.make_focus_area(plan_2026, title="Capacity")
+def make_items(plan):
+    """Three action items of `plan` over two focus areas."""
+    first = factories.make_focus_area(plan, title="Legal frameworks")
+    second = factories.make_focus_area(plan, title="Capacity")
     return [
         factories.make_item(first, title="Review national laws"),
         factories.make_item(first, title="Adopt a national action plan"),
         factories.make_item(second, title="Train investigators"),
     ]
+
+
+@pytest.fixture
+def items(plan_2026):
+    """Three action items of the 2026–2030 plan over two focus areas."""
+    return make_items(plan_2026)
+
+
+# --- Rows shared by a module's tests -------------------------------------------------------------
+
+# What `shared_world` builds: Cambodia and Malaysia, the two plans, `items` and the personas.
+SHARED = ("cambodia", "malaysia", "plan_2021", "plan_2026", "items", *factories.PERSONAS)
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """The rows of the fixtures SHARED names, built once for a module that takes them (through
+    `shared_fixtures`), and a signed-in session of each persona, by user id. Each test's own
+    writes are rolled back; the module's rows, at its end."""
+    with shared_data(django_db_blocker):
+        plan_2021 = factories.make_plan(2021, 2025)
+        plan_2026 = factories.make_plan(2026, 2030, predecessor=plan_2021)
+        people = factories.make_personas(*factories.PERSONAS)
+        rows = {
+            "cambodia": people["coordinator"].member_state,
+            "malaysia": people["other_coordinator"].member_state,
+            "plan_2021": plan_2021,
+            "plan_2026": plan_2026,
+            "items": make_items(plan_2026),
+            **people,
+        }
+        yield rows, {user.pk: factories.session_of(user) for user in people.values()}
+
+
+def shared_fixtures(*names):
+    """Fixtures of the names given (from SHARED) that take the module's `shared_world` rows
+    instead of making their own; each test gets its own copy of the objects. A module assigns
+    them to the same names, which overrides the fixtures that make the rows."""
+
+    def shared(name):
+        @pytest.fixture(name=name)
+        def fixture(shared_world):
+            return copy.deepcopy(shared_world[0][name])
+
+        return fixture
+
+    return tuple(shared(name) for name in names)
+
+
+@pytest.fixture
+def sign_in(shared_world):
+    """A new client signed in as `user`: a persona in the module's session (`shared_world`)."""
+    return lambda user: factories.signed_in(shared_world[1][user.pk])
 
 
 @pytest.fixture
@@ -45,9 +108,7 @@ def report(open_round, cambodia):
 @pytest.fixture
 def other_coordinator(malaysia):
     """Farid, Malaysia's national coordinator."""
-    from accounts.models import Role
-
-    return factories.make_user(Role.COORDINATOR, malaysia, email="farid@example.org", name="Farid")
+    return factories.make_persona("other_coordinator", malaysia)
 
 
 def bring_to(report, state, *, coordinator, reviewer):
@@ -72,3 +133,14 @@ def submit_data(report, cover_note="Ready"):
 
     check = submission_check(report.round, report.member_state)
     return {"cover_note": cover_note, "counts": SubmitForm.encode(check.counts), "confirm": "on"}
+
+
+def everything():
+    """All the workflow's rows, as the database holds them: a refused move changes none."""
+    rows, quote = {}, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in (CountryReport, ReportTransition, Submission, SubmissionItem, Comment):
+            table, key = (quote(name) for name in (model._meta.db_table, model._meta.pk.column))
+            cursor.execute(f"SELECT * FROM {table} ORDER BY {key}")
+            rows[model.__name__] = cursor.fetchall()
+    return rows
