@@ -6,6 +6,7 @@ import threading
 
 from django.db import connection
 from django.test import TestCase
+from django.urls import reverse
 
 from actions.models import ActionItem, Plan
 from outbox.models import OutboxMessage
@@ -49,6 +50,20 @@ def submit(round_, member_state, on=datetime.datetime(2026, 11, 19, 3, tzinfo=da
     )
     Submission.objects.create(report=report, number=1, submitted_at=on)
     return report
+
+
+def summary(small, member_state=None, period=FINISHED):
+    """The stored summary of `small`'s plan for `member_state` (None: the region) and `period`."""
+    return ProgressSummary.objects.get(
+        plan=small.plan, member_state=member_state, period_start=period.start
+    )
+
+
+def download(client, summary):
+    """A summary's CSV download: the response and its body."""
+    response = client.get(reverse("summaries:csv", args=[summary.pk]))
+    body = b"".join(response.streaming_content).decode("utf-8")
+    return response, body
 
 
 def make_summary(plan, member_state=None, period=FINISHED, *, final=True, **figures):
