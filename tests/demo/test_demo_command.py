@@ -141,8 +141,9 @@ def test_history_is_written_in_bulk(debug_on):
 
 
 def test_bulk_writer_refuses_a_history_that_breaks_the_rules(debug_on):
-    load_demo("--force")
-    state = MemberState.objects.get(code="TL")  # no demo history on the old plan
+    states = MemberState.objects.in_bulk(field_name="code")
+    demo.demo_accounts_create(password=DEMO_PASSWORD, states=states)
+    state = states["TL"]  # no demo history on the old plan
     item = ActionItem.objects.get(plan__code=demo.HISTORY_PLAN, code="1.1")
     author = User.objects.get(email=demo.demo_email("focal.tl"))
     at = datetime.datetime(2023, 5, 2, 3, 0, tzinfo=datetime.UTC)

@@ -1,19 +1,22 @@
-"""The demo data, loaded once: accounts for every role and a lived-in, valid history."""
+"""The demo data, loaded once: accounts for every role, a lived-in, valid history and an open
+reporting round with reports at several stages."""
 
 import io
 import re
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from accounts.models import DEMO_EMAIL_DOMAIN, STATE_ROLES, Role
-from actions.models import Evidence, MonthlyActivity, NationalStatus, StatusHistory
+from actions.models import Evidence, MonthlyActivity, NationalStatus, Plan, StatusHistory
 from countries.models import MemberState
 from demo import national as demo
+from reviews.models import Comment, CountryReport, ReportingRound, Submission
 from tests.conftest import shared_data
 from tests.demo.conftest import DEMO_PASSWORD, demo_users, history_plan, load_demo, row_counts
 
@@ -25,12 +28,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module", autouse=True)
-def demo_database(django_db_setup, django_db_blocker):
-    """The reference data and the demo data, loaded once for this module's tests."""
+def demo_run(django_db_setup, django_db_blocker):
+    """The reference data and the demo data, loaded once for this module's tests (each test's
+    writes are rolled back): what the command printed and the e-mails it sent (its commit's
+    tasks run, as in real use)."""
     with override_settings(DEBUG=True, DEMO_PASSWORD=DEMO_PASSWORD), shared_data(django_db_blocker):
         call_command("load_reference_data", stdout=io.StringIO())
-        load_demo()
-        yield
+        mail.outbox.clear()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            printed = load_demo()
+        yield printed, list(mail.outbox)
 
 
 def test_creates_an_account_for_every_role_with_the_demo_password():
@@ -167,12 +174,27 @@ def test_states_are_at_different_levels_with_every_status_in_use():
 
 
 def test_second_run_writes_nothing_and_says_so():
-    before = row_counts()
+    before = row_counts(), ReportingRound.objects.count(), Submission.objects.count()
 
     output = load_demo()
 
-    assert row_counts() == before
+    assert (row_counts(), ReportingRound.objects.count(), Submission.objects.count()) == before
     assert "Nothing to do" in output
+    assert "Reporting round" not in output
+
+
+def test_the_demo_opens_a_round_on_the_current_plan_with_reports_at_each_stage(demo_run):
+    printed, sent = demo_run
+    reporting_round = ReportingRound.objects.get()
+    assert reporting_round.plan == Plan.objects.current()
+    assert reporting_round.is_open
+    states = dict(CountryReport.objects.values_list("member_state__code", "state"))
+    assert states == {"PH": "accepted", "KH": "submitted", "MY": "returned"}
+    returned = CountryReport.objects.get(member_state__code="MY")
+    assert Comment.objects.filter(report=returned).exists()
+    assert Submission.objects.count() == 3
+    assert f"Reporting round “{reporting_round.name}”" in printed
+    assert sent, "the review moves notify people, as in real use"
 
 
 def test_readme_lists_every_demo_account_and_the_password():
