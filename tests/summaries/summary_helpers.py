@@ -8,12 +8,13 @@ from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 
+from accounts.models import Role
 from actions.models import ActionItem, Plan
 from outbox.models import OutboxMessage
 from reviews.models import CountryReport, ReportingRound, Submission
 from summaries.models import ProgressSummary
 from summaries.summaries import period_before, period_containing
-from tests import small_plan
+from tests import factories, small_plan
 
 # A Wednesday: the period just ended is 16–22 November 2026, the current one 23–29 November.
 TODAY = datetime.date(2026, 11, 25)
@@ -50,6 +51,22 @@ def submit(round_, member_state, on=datetime.datetime(2026, 11, 19, 3, tzinfo=da
     )
     Submission.objects.create(report=report, number=1, submitted_at=on)
     return report
+
+
+def digest_people(small):
+    """The people of the digest tests, by name, with their e-mail addresses: one of each role
+    (two state users in Cambodia, one in Malaysia) and an inactive reviewer."""
+    return {
+        "reviewer": factories.make_user(Role.REVIEWER, email="rev@example.org"),
+        "secretariat": factories.make_user(Role.SECRETARIAT, email="sec@example.org"),
+        "kh_focal": factories.make_user(Role.FOCAL_POINT, small.kh, email="kh.fp@example.org"),
+        "kh_coordinator": factories.make_user(
+            Role.COORDINATOR, small.kh, email="kh.co@example.org"
+        ),
+        "my_focal": factories.make_user(Role.FOCAL_POINT, small.my, email="my.fp@example.org"),
+        "observer": factories.make_user(Role.OBSERVER, email="obs@example.org"),
+        "gone": factories.make_user(Role.REVIEWER, email="gone@example.org", is_active=False),
+    }
 
 
 def summary(small, member_state=None, period=FINISHED):

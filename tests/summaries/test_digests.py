@@ -2,50 +2,48 @@
 
 import datetime
 import io
-import threading
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
-from django.db import connection
 from django.test import TestCase
 
-from accounts.models import Role
 from mailings import digests, tasks
 from outbox.models import OutboxMessage
 from outbox.services import relay_pending
 from summaries.models import DigestPreference, ProgressSummary
 from summaries.summaries import make_progress_summaries
-from tests import factories, small_plan
-from tests.conftest import service_missing
+from tests import factories
+from tests.conftest import shared_data
 from tests.outbox.test_outbox import make_due
 
-from .summary_helpers import FINISHED, TODAY, open_small_plan, run_twice_at_once, sending
+from .summary_helpers import FINISHED, TODAY, digest_people, open_small_plan, sending
 
 send_digests = sending(digests.send_digests)
 
 
-@pytest.fixture
-def small(plan_2021):
-    small = open_small_plan(plan_2021)
-    make_progress_summaries(today=TODAY)
-    return small
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The small plan summarised on TODAY and the people of `digest_people`, built once for the
+    module (each test's writes are rolled back)."""
+    with shared_data(django_db_blocker):
+        small = open_small_plan(factories.make_plan(2021, 2025))
+        make_progress_summaries(today=TODAY)
+        yield small, digest_people(small)
 
 
 @pytest.fixture
-def people(small):
-    return {
-        "reviewer": factories.make_user(Role.REVIEWER, email="rev@example.org"),
-        "secretariat": factories.make_user(Role.SECRETARIAT, email="sec@example.org"),
-        "kh_focal": factories.make_user(Role.FOCAL_POINT, small.kh, email="kh.fp@example.org"),
-        "kh_coordinator": factories.make_user(
-            Role.COORDINATOR, small.kh, email="kh.co@example.org"
-        ),
-        "my_focal": factories.make_user(Role.FOCAL_POINT, small.my, email="my.fp@example.org"),
-        "observer": factories.make_user(Role.OBSERVER, email="obs@example.org"),
-        "gone": factories.make_user(Role.REVIEWER, email="gone@example.org", is_active=False),
-    }
+def small(world):
+    return world[0]
+
+
+@pytest.fixture
+def people(world):
+    return world[1]
 
 
 def received():
@@ -182,43 +180,3 @@ def test_the_digest_task_makes_missing_summaries_first(people):
     result = tasks.send_digests.apply()
 
     assert result.result == {"queued": 5}
-
-
-@pytest.mark.postgres
-def test_two_runs_at_once_send_each_digest_once(transactional_db, small, people, monkeypatch):
-    if connection.vendor != "postgresql":
-        service_missing("needs PostgreSQL (DATABASE_URL=postgres://…): SQLite runs one writer")
-    barrier = threading.Barrier(2)
-    real = digests.digest_mails
-
-    def meet(*args, **kwargs):
-        mails = real(*args, **kwargs)
-        barrier.wait(timeout=10)  # both runs know whom to write to before either claims
-        return mails
-
-    monkeypatch.setattr(digests, "digest_mails", meet)
-    errors = run_twice_at_once(lambda: send_digests(today=TODAY))
-
-    assert errors == []
-    assert len(mail.outbox) == 5
-    assert len({m.to[0] for m in mail.outbox}) == 5
-
-
-def test_an_observer_who_chose_the_regions_digest_gets_its_accepted_figures(plan_2021):
-    small = open_small_plan(plan_2021)
-    coordinator = factories.make_user(Role.COORDINATOR, small.kh, email="kh.co@example.org")
-    reviewer = factories.make_user(Role.REVIEWER, email="rev@example.org")
-    small_plan.accept_report(
-        small_plan.make_round(small.plan), coordinator=coordinator, reviewer=reviewer
-    )
-    make_progress_summaries(today=TODAY)
-    observer = factories.make_user(Role.OBSERVER, email="obs@example.org")
-    choose(observer, "region", True)
-
-    send_digests(today=TODAY)
-
-    to_observer = next(m for m in mail.outbox if m.to == ["obs@example.org"])
-    to_reviewer = next(m for m in mail.outbox if m.to == ["rev@example.org"])
-    assert "Average progress: 37.5 %" in to_observer.body
-    assert "latest accepted reports of 1 member state" in to_observer.body
-    assert "Average progress: 45 %" in to_reviewer.body

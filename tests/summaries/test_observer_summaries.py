@@ -1,34 +1,39 @@
-"""The progress-summary pages of observers: figures from accepted reports only."""
+"""What observers see of the progress summaries, on the pages and in the digest: figures from
+accepted reports only."""
 
 import csv
 import io
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from accounts.models import Role
+from mailings import digests
+from summaries.models import DigestPreference
 from summaries.summaries import make_progress_summaries
 from tests import factories, small_plan
 from tests.conftest import shared_data
 
-from .summary_helpers import TODAY, download, open_small_plan, summary
+from .summary_helpers import TODAY, download, open_small_plan, sending, summary
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def accepted(django_db_setup, django_db_blocker):
-    """The small plan with Cambodia's report accepted, then summarised; an observer's signed-in
-    session. Built once for the module (each test's writes are rolled back)."""
+    """The small plan with Cambodia's report accepted, then summarised; an observer with a
+    signed-in session. Built once for the module (each test's writes are rolled back)."""
     with shared_data(django_db_blocker):
         small = open_small_plan(factories.make_plan(2021, 2025))
-        coordinator = factories.make_user(Role.COORDINATOR, small.kh)
-        reviewer = factories.make_user(Role.REVIEWER)
+        coordinator = factories.make_user(Role.COORDINATOR, small.kh, email="kh.co@example.org")
+        reviewer = factories.make_user(Role.REVIEWER, email="rev@example.org")
         small_plan.accept_report(
             small_plan.make_round(small.plan), coordinator=coordinator, reviewer=reviewer
         )
         make_progress_summaries(today=TODAY)
-        yield small, factories.session_of(factories.make_persona("observer"))
+        observer = factories.make_persona("observer")
+        yield small, factories.session_of(observer), observer
 
 
 @pytest.fixture
@@ -64,3 +69,15 @@ def test_the_list_shows_an_observer_the_accepted_figures(observer_client):
     page = response.content.decode()
     assert "37.5 %" in page
     assert "45 %" not in page
+
+
+def test_an_observer_who_chose_the_regions_digest_gets_its_accepted_figures(accepted):
+    DigestPreference.objects.create(user=accepted[2], kind="region", enabled=True)
+
+    sending(digests.send_digests)(today=TODAY)
+
+    to_observer = next(m for m in mail.outbox if m.to == ["lin@example.org"])
+    to_reviewer = next(m for m in mail.outbox if m.to == ["rev@example.org"])
+    assert "Average progress: 37.5 %" in to_observer.body
+    assert "latest accepted reports of 1 member state" in to_observer.body
+    assert "Average progress: 45 %" in to_reviewer.body
