@@ -5,17 +5,58 @@ import pytest
 from accounts.policy import scope_submitted
 from reviews import services
 from reviews.models import CountryReport, Submission, SubmissionItem
-from tests.reviews.conftest import bring_to
+from tests.conftest import shared_data
+from tests.reviews.conftest import bring_to, make_round, shared_fixtures
+
+pytestmark = pytest.mark.django_db
+
+# The states, plans, items and personas, made once for the module.
+(
+    cambodia,
+    malaysia,
+    plan_2021,
+    plan_2026,
+    items,
+    focal_point,
+    coordinator,
+    other_focal_point,
+    other_coordinator,
+    reviewer,
+    secretariat,
+    observer,
+) = shared_fixtures(
+    "cambodia",
+    "malaysia",
+    "plan_2021",
+    "plan_2026",
+    "items",
+    "focal_point",
+    "coordinator",
+    "other_focal_point",
+    "other_coordinator",
+    "reviewer",
+    "secretariat",
+    "observer",
+)
+
+
+@pytest.fixture(scope="module")
+def reports(shared_world, django_db_blocker):
+    """Cambodia's report accepted; Malaysia's submitted only: made once for the module."""
+    rows = shared_world[0]
+    with shared_data(django_db_blocker):
+        open_round = make_round(rows["plan_2026"])
+        kh = CountryReport.objects.create(round=open_round, member_state=rows["cambodia"])
+        bring_to(kh, "accepted", coordinator=rows["coordinator"], reviewer=rows["reviewer"])
+        my = CountryReport.objects.create(round=open_round, member_state=rows["malaysia"])
+        bring_to(my, "submitted", coordinator=rows["other_coordinator"], reviewer=rows["reviewer"])
+        yield {"KH": kh.pk, "MY": my.pk}
 
 
 @pytest.fixture
-def submissions(open_round, cambodia, malaysia, coordinator, other_coordinator, reviewer, items):
-    """Cambodia's report accepted; Malaysia's submitted only."""
-    kh = CountryReport.objects.create(round=open_round, member_state=cambodia)
-    bring_to(kh, "accepted", coordinator=coordinator, reviewer=reviewer)
-    my = CountryReport.objects.create(round=open_round, member_state=malaysia)
-    bring_to(my, "submitted", coordinator=other_coordinator, reviewer=reviewer)
-    return {"KH": kh.submissions.get(), "MY": my.submissions.get()}
+def submissions(reports):
+    """Each report's submission, as each test starts."""
+    return {code: Submission.objects.get(report_id=pk) for code, pk in reports.items()}
 
 
 def visible(user, model=Submission, path=""):

@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -10,30 +11,61 @@ from actions import evidence as ev
 from reviews import services
 from reviews.models import ReportTransition
 from tests import factories
-from tests.factories import logged_in
 from tests.query_counts import assert_flat
-from tests.reviews.conftest import bring_to, make_round
+from tests.reviews.conftest import bring_to, make_round, shared_fixtures
+
+pytestmark = pytest.mark.django_db
+
+# The states, plans, items and personas, made once for the module.
+(
+    cambodia,
+    malaysia,
+    plan_2021,
+    plan_2026,
+    items,
+    focal_point,
+    coordinator,
+    other_focal_point,
+    other_coordinator,
+    reviewer,
+    secretariat,
+    observer,
+) = shared_fixtures(
+    "cambodia",
+    "malaysia",
+    "plan_2021",
+    "plan_2026",
+    "items",
+    "focal_point",
+    "coordinator",
+    "other_focal_point",
+    "other_coordinator",
+    "reviewer",
+    "secretariat",
+    "observer",
+)
+
 
 HOME = reverse("reviews:home")
 
 
-def test_the_header_links_every_signed_in_user_to_their_work(focal_point, reviewer):
-    page = logged_in(reviewer).get(reverse("reviews:round_list")).content.decode()
+def test_the_header_links_every_signed_in_user_to_their_work(sign_in, focal_point, reviewer):
+    page = sign_in(reviewer).get(reverse("reviews:round_list")).content.decode()
 
     assert f'href="{HOME}"' in page and "My work" in page
 
 
-def test_focal_points_land_on_what_needs_attention(focal_point):
-    assert logged_in(focal_point).get(HOME).url == reverse("national:workspace")
+def test_focal_points_land_on_what_needs_attention(sign_in, focal_point):
+    assert sign_in(focal_point).get(HOME).url == reverse("national:workspace")
 
 
 def test_observers_get_each_states_latest_accepted_report_as_table_and_csv(
-    report, items, coordinator, reviewer, observer, malaysia, other_coordinator
+    sign_in, report, items, coordinator, reviewer, observer, malaysia, other_coordinator
 ):
     bring_to(report, "accepted", coordinator=coordinator, reviewer=reviewer)
     submitted_only = services.report_for(reporting_round=report.round, member_state=malaysia)
     services.report_submit(user=other_coordinator, report=submitted_only)
-    client = logged_in(observer)
+    client = sign_in(observer)
 
     page = client.get(HOME).content.decode()
 
@@ -45,7 +77,15 @@ def test_observers_get_each_states_latest_accepted_report_as_table_and_csv(
 
 
 def test_the_reviewer_queue_lists_reports_oldest_first_with_days_waiting(
-    plan_2026, items, cambodia, malaysia, coordinator, other_coordinator, reviewer, focal_point
+    sign_in,
+    plan_2026,
+    items,
+    cambodia,
+    malaysia,
+    coordinator,
+    other_coordinator,
+    reviewer,
+    focal_point,
 ):
     reporting_round = make_round(plan_2026, opens=-30, due=-2, closes=20)
     older = services.report_for(reporting_round=reporting_round, member_state=malaysia)
@@ -59,7 +99,7 @@ def test_the_reviewer_queue_lists_reports_oldest_first_with_days_waiting(
         user=focal_point, item=items[0], title="Gazette", url="https://example.org/g"
     )
 
-    page = logged_in(reviewer).get(HOME).content.decode()
+    page = sign_in(reviewer).get(HOME).content.decode()
 
     assert page.index("Malaysia · 2026 annual") < page.index("Cambodia · 2026 annual")
     assert "waiting 3 days" in page and "waiting 0 days" in page
@@ -67,13 +107,13 @@ def test_the_reviewer_queue_lists_reports_oldest_first_with_days_waiting(
 
 
 def test_returned_reports_and_overdue_states_are_in_the_queue(
-    plan_2026, items, cambodia, malaysia, coordinator, reviewer
+    sign_in, plan_2026, items, cambodia, malaysia, coordinator, reviewer
 ):
     reporting_round = make_round(plan_2026, opens=-30, due=-5, closes=20)
     report = services.report_for(reporting_round=reporting_round, member_state=cambodia)
     bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
 
-    page = logged_in(reviewer).get(HOME).content.decode()
+    page = sign_in(reviewer).get(HOME).content.decode()
 
     returned = page[page.index("Returned, awaiting the country") : page.index("States overdue")]
     assert "Cambodia · 2026 annual" in returned
@@ -83,11 +123,11 @@ def test_returned_reports_and_overdue_states_are_in_the_queue(
 
 
 def test_the_coordinator_sees_the_round_the_check_and_what_the_reviewer_asked(
-    open_round, report, items, coordinator, reviewer
+    sign_in, open_round, report, items, coordinator, reviewer
 ):
     bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
 
-    page = logged_in(coordinator).get(HOME).content.decode()
+    page = sign_in(coordinator).get(HOME).content.decode()
 
     assert "Returned" in page
     assert "3 never updated" in page
@@ -96,7 +136,7 @@ def test_the_coordinator_sees_the_round_the_check_and_what_the_reviewer_asked(
 
 
 def test_the_secretariat_sees_rounds_compliance_invitations_and_accounts(
-    open_round, secretariat, cambodia
+    sign_in, open_round, secretariat, cambodia
 ):
     from accounts.services import invitation_create
 
@@ -104,7 +144,7 @@ def test_the_secretariat_sees_rounds_compliance_invitations_and_accounts(
         invited_by=secretariat, email="new@example.org", role="focal_point", member_state=cambodia
     )
 
-    page = logged_in(secretariat).get(HOME).content.decode()
+    page = sign_in(secretariat).get(HOME).content.decode()
 
     assert "2026 annual" in page and "Compliance in 2026 annual" in page
     assert "Pending invitations (1)" in page and "new@example.org" in page
@@ -112,7 +152,7 @@ def test_the_secretariat_sees_rounds_compliance_invitations_and_accounts(
 
 
 def test_the_queue_queries_do_not_grow(
-    open_round, plan_2026, cambodia, malaysia, reviewer, focal_point
+    sign_in, open_round, plan_2026, cambodia, malaysia, reviewer, focal_point
 ):
     area = factories.make_focus_area(plan_2026)
 
@@ -124,13 +164,13 @@ def test_the_queue_queries_do_not_grow(
             )
 
     evidence_awaiting_review(1)
-    client = logged_in(reviewer)
+    client = sign_in(reviewer)
 
     assert_flat(client, "reviews:home", HOME, lambda: evidence_awaiting_review(10))
 
 
 def test_the_coordinator_home_queries_do_not_grow(
-    open_round, report, plan_2026, coordinator, reviewer, focal_point
+    sign_in, open_round, report, plan_2026, coordinator, reviewer, focal_point
 ):
     area = factories.make_focus_area(plan_2026)
 
@@ -144,10 +184,12 @@ def test_the_coordinator_home_queries_do_not_grow(
     more_items_with_evidence(1)
     bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
 
-    assert_flat(logged_in(coordinator), "reviews:home", HOME, lambda: more_items_with_evidence(10))
+    assert_flat(sign_in(coordinator), "reviews:home", HOME, lambda: more_items_with_evidence(10))
 
 
-def test_the_secretariat_home_queries_do_not_grow(open_round, cambodia, malaysia, secretariat):
+def test_the_secretariat_home_queries_do_not_grow(
+    sign_in, open_round, cambodia, malaysia, secretariat
+):
     from accounts.services import invitation_create
 
     def invitations(first, count):
@@ -161,4 +203,4 @@ def test_the_secretariat_home_queries_do_not_grow(open_round, cambodia, malaysia
 
     invitations(0, 1)
 
-    assert_flat(logged_in(secretariat), "reviews:home", HOME, lambda: invitations(1, 12))
+    assert_flat(sign_in(secretariat), "reviews:home", HOME, lambda: invitations(1, 12))

@@ -1,13 +1,45 @@
 """In-app notifications: the same events as the e-mails, in the header and on their own page."""
 
+import pytest
 from django.urls import reverse
 
 from outbox.models import OutboxMessage
 from reviews import notifications, services
 from reviews.models import Notification
-from tests.factories import logged_in
 from tests.query_counts import assert_flat
-from tests.reviews.conftest import bring_to
+from tests.reviews.conftest import bring_to, shared_fixtures
+
+pytestmark = pytest.mark.django_db
+
+# The states, plans, items and personas, made once for the module.
+(
+    cambodia,
+    malaysia,
+    plan_2021,
+    plan_2026,
+    items,
+    focal_point,
+    coordinator,
+    other_focal_point,
+    other_coordinator,
+    reviewer,
+    secretariat,
+    observer,
+) = shared_fixtures(
+    "cambodia",
+    "malaysia",
+    "plan_2021",
+    "plan_2026",
+    "items",
+    "focal_point",
+    "coordinator",
+    "other_focal_point",
+    "other_coordinator",
+    "reviewer",
+    "secretariat",
+    "observer",
+)
+
 
 LIST_URL = reverse("reviews:notification_list")
 
@@ -54,12 +86,12 @@ def test_a_comment_notifies_whom_it_emails_and_a_second_run_adds_nothing(
 
 
 def test_the_header_counts_unread_and_opening_one_marks_it_read(
-    report, items, coordinator, reviewer
+    sign_in, report, items, coordinator, reviewer
 ):
     comment = services.comment_add(user=reviewer, report=report, body="Which decree?")
     notifications.queue_comment_emails(comment.pk)
     mine = Notification.objects.get(recipient=coordinator)
-    client = logged_in(coordinator)
+    client = sign_in(coordinator)
 
     page = client.get(LIST_URL).content.decode()
     assert '1<span class="visually-hidden"> unread</span>' in page
@@ -75,46 +107,48 @@ def test_the_header_counts_unread_and_opening_one_marks_it_read(
 
 
 def test_nobody_opens_or_reads_anothers_notifications(
-    report, items, coordinator, reviewer, focal_point
+    sign_in, report, items, coordinator, reviewer, focal_point
 ):
     comment = services.comment_add(user=reviewer, report=report, body="Which decree?")
     notifications.queue_comment_emails(comment.pk)
     theirs = Notification.objects.get(recipient=coordinator)
 
-    response = logged_in(focal_point).post(reverse("reviews:notification_open", args=[theirs.pk]))
-    logged_in(focal_point).post(reverse("reviews:notification_read_all"))
+    response = sign_in(focal_point).post(reverse("reviews:notification_open", args=[theirs.pk]))
+    sign_in(focal_point).post(reverse("reviews:notification_read_all"))
 
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
-    assert theirs.subject not in logged_in(reviewer).get(LIST_URL).content.decode()
+    assert theirs.subject not in sign_in(reviewer).get(LIST_URL).content.decode()
 
 
-def test_mark_all_read(report, items, coordinator, reviewer):
+def test_mark_all_read(sign_in, report, items, coordinator, reviewer):
     for n in range(3):
         comment = services.comment_add(user=reviewer, report=report, body=f"Question {n}")
         notifications.queue_comment_emails(comment.pk)
 
-    logged_in(coordinator).post(reverse("reviews:notification_read_all"))
+    sign_in(coordinator).post(reverse("reviews:notification_read_all"))
 
     assert not Notification.objects.filter(recipient=coordinator).unread().exists()
 
 
-def test_the_list_queries_do_not_grow(report, items, coordinator, reviewer):
+def test_the_list_queries_do_not_grow(sign_in, report, items, coordinator, reviewer):
     def comments(count):
         for n in range(count):
             comment = services.comment_add(user=reviewer, report=report, body=f"Question {n}")
             notifications.queue_comment_emails(comment.pk)
 
     comments(1)
-    client = logged_in(coordinator)
+    client = sign_in(coordinator)
 
     assert_flat(client, "reviews:notification_list", LIST_URL, lambda: comments(11))
 
 
-def test_a_returned_report_opens_at_what_the_reviewer_asked(report, items, coordinator, reviewer):
+def test_a_returned_report_opens_at_what_the_reviewer_asked(
+    sign_in, report, items, coordinator, reviewer
+):
     bring_to(report, "returned", coordinator=coordinator, reviewer=reviewer)
-    client = logged_in(coordinator)
+    client = sign_in(coordinator)
 
     response = client.get(reverse("reviews:my_report"))
 

@@ -8,8 +8,39 @@ from django.urls import reverse
 from actions import evidence as ev
 from reviews import services
 from tests import factories
-from tests.factories import logged_in, png_bytes
-from tests.reviews.conftest import bring_to
+from tests.factories import png_bytes
+from tests.reviews.conftest import bring_to, shared_fixtures
+
+pytestmark = pytest.mark.django_db
+
+# The states, plans, items and personas, made once for the module.
+(
+    cambodia,
+    malaysia,
+    plan_2021,
+    plan_2026,
+    items,
+    focal_point,
+    coordinator,
+    other_focal_point,
+    other_coordinator,
+    reviewer,
+    secretariat,
+    observer,
+) = shared_fixtures(
+    "cambodia",
+    "malaysia",
+    "plan_2021",
+    "plan_2026",
+    "items",
+    "focal_point",
+    "coordinator",
+    "other_focal_point",
+    "other_coordinator",
+    "reviewer",
+    "secretariat",
+    "observer",
+)
 
 
 def report_url(report):
@@ -38,13 +69,13 @@ def test_the_snapshot_keeps_each_file_by_its_stored_identity(report, submitted):
 
 
 def test_the_reviewer_sees_what_was_submitted_and_what_changed_since(
-    report, items, submitted, focal_point, reviewer
+    sign_in, report, items, submitted, focal_point, reviewer
 ):
     ev.evidence_withdraw(user=focal_point, evidence_id=submitted["file"].pk)
     ev.evidence_add_link(
         user=focal_point, item=items[0], title="Newer decree", url="https://example.org/new"
     )
-    client = logged_in(reviewer)
+    client = sign_in(reviewer)
 
     page = client.get(report_url(report)).content.decode()
 
@@ -57,7 +88,7 @@ def test_the_reviewer_sees_what_was_submitted_and_what_changed_since(
 
 
 def test_evidence_added_since_is_listed_escaped_with_a_review_link_for_reviewers(
-    report, items, submitted, focal_point, reviewer
+    sign_in, report, items, submitted, focal_point, reviewer
 ):
     added = ev.evidence_add_link(
         user=focal_point, item=items[0], title="Decree <b>2</b>", url="https://example.org/2"
@@ -65,8 +96,8 @@ def test_evidence_added_since_is_listed_escaped_with_a_review_link_for_reviewers
     review = reverse("reviews:evidence_review", args=[added.pk])
     badge = '<li><span class="badge live-change">Added since submission</span> '
 
-    reviewers_page = logged_in(reviewer).get(report_url(report)).content.decode()
-    focal_points_page = logged_in(focal_point).get(report_url(report)).content.decode()
+    reviewers_page = sign_in(reviewer).get(report_url(report)).content.decode()
+    focal_points_page = sign_in(focal_point).get(report_url(report)).content.decode()
 
     title = "Decree &lt;b&gt;2&lt;/b&gt;"
     assert (
@@ -76,33 +107,35 @@ def test_evidence_added_since_is_listed_escaped_with_a_review_link_for_reviewers
     assert f"{badge}{title}</li>" in focal_points_page
 
 
-def test_evidence_is_reviewed_from_the_report_page(report, submitted, reviewer, coordinator):
+def test_evidence_is_reviewed_from_the_report_page(
+    sign_in, report, submitted, reviewer, coordinator
+):
     review = reverse("reviews:evidence_review", args=[submitted["link"].pk])
 
-    reviewers_page = logged_in(reviewer).get(report_url(report)).content.decode()
-    coordinators_page = logged_in(coordinator).get(report_url(report)).content.decode()
+    reviewers_page = sign_in(reviewer).get(report_url(report)).content.decode()
+    coordinators_page = sign_in(coordinator).get(report_url(report)).content.decode()
 
     assert review in reviewers_page
     assert review not in coordinators_page
 
 
 def test_a_review_since_submission_is_shown_beside_the_submitted_evidence(
-    report, submitted, reviewer
+    sign_in, report, submitted, reviewer
 ):
     services.evidence_review(
         user=reviewer, evidence_id=submitted["link"].pk, decision="needs_more", comment="Date?"
     )
 
-    page = logged_in(reviewer).get(report_url(report)).content.decode()
+    page = sign_in(reviewer).get(report_url(report)).content.decode()
 
     assert "Now: Needs more" in page
 
 
-def test_item_comments_are_shown_at_their_action(report, items, submitted, reviewer):
+def test_item_comments_are_shown_at_their_action(sign_in, report, items, submitted, reviewer):
     services.comment_add(user=reviewer, report=report, body="Which decree?", action_item=items[0])
     services.comment_add(user=reviewer, report=report, body="Overall fine.")
 
-    page = logged_in(reviewer).get(report_url(report)).content.decode()
+    page = sign_in(reviewer).get(report_url(report)).content.decode()
 
     table = page[page.index('<table class="items">') : page.index("</table>")]
     assert f'id="thread-item-{items[0].pk}"' in table and "Which decree?" in table
@@ -110,23 +143,23 @@ def test_item_comments_are_shown_at_their_action(report, items, submitted, revie
 
 
 def test_the_country_sees_the_submitted_state_of_a_returned_report(
-    report, items, submitted, coordinator, reviewer, focal_point
+    sign_in, report, items, submitted, coordinator, reviewer, focal_point
 ):
     services.report_return(user=reviewer, report=report, comment="Add the signed copy.")
     ev.evidence_withdraw(user=focal_point, evidence_id=submitted["link"].pk)
 
-    page = logged_in(coordinator).get(report_url(report)).content.decode()
+    page = sign_in(coordinator).get(report_url(report)).content.decode()
 
     assert "Gazette" in page and "Withdrawn since submission" in page
 
 
 def test_the_evidence_review_says_whether_the_evidence_was_submitted(
-    report, items, submitted, reviewer, focal_point
+    sign_in, report, items, submitted, reviewer, focal_point
 ):
     newer = ev.evidence_add_link(
         user=focal_point, item=items[0], title="Newer", url="https://example.org/new"
     )
-    client = logged_in(reviewer)
+    client = sign_in(reviewer)
 
     in_it = client.get(reverse("reviews:evidence_review", args=[submitted["link"].pk]))
     since = client.get(reverse("reviews:evidence_review", args=[newer.pk]))
@@ -136,7 +169,7 @@ def test_the_evidence_review_says_whether_the_evidence_was_submitted(
 
 
 def test_an_action_with_much_evidence_shows_the_first_five_of_each_kind_and_counts_the_rest(
-    report, items, focal_point, coordinator, reviewer
+    sign_in, report, items, focal_point, coordinator, reviewer
 ):
     def links(prefix, count):
         for n in range(count):
@@ -149,7 +182,7 @@ def test_an_action_with_much_evidence_shows_the_first_five_of_each_kind_and_coun
     bring_to(report, "submitted", coordinator=coordinator, reviewer=reviewer)
     links("Newer", 8)
     for viewer in (reviewer, focal_point):
-        response = logged_in(viewer).get(report_url(report))
+        response = sign_in(viewer).get(report_url(report))
         (row,) = [r for r in response.context["rows"] if r.item.action_item_id == items[0].pk]
         page = response.content.decode()
 
