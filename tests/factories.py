@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import secrets
 import struct
 import zlib
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Invitation, Role, User, hash_token
 from actions.models import ActionItem, Body, FocusArea, NationalStatus, Plan, Provenance
 from actions.services import national_status_update
 from countries.models import MemberState
@@ -171,6 +172,21 @@ def make_personas(*personas):
         state = code and (MemberState.objects.filter(code=code).first() or make_state(code))
         made[persona] = make_persona(persona, state)
     return made
+
+
+def make_invitation(invited_by, email, role=Role.FOCAL_POINT, member_state=None, **overrides):
+    """A pending invitation as accounts.services.invitation_create stores it (without its
+    e-mail): for tests that need many."""
+    now = timezone.now()
+    fields = {
+        "created_at": now,
+        "expires_at": now + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
+        "token_hash": hash_token(secrets.token_urlsafe(32)),
+    }
+    fields.update(overrides)
+    return Invitation.objects.create(
+        email=email, role=role, member_state=member_state, invited_by=invited_by, **fields
+    )
 
 
 def logged_in(user):

@@ -379,12 +379,7 @@ def test_coordinator_form_has_no_state_or_other_roles(client, coordinator):
 def test_invitations_page_queries_do_not_grow(client, secretariat, cambodia):
     def invite(numbers):
         for n in numbers:
-            services.invitation_create(
-                invited_by=secretariat,
-                email=f"person{n}@example.org",
-                role=Role.FOCAL_POINT,
-                member_state=cambodia,
-            )
+            factories.make_invitation(secretariat, f"person{n}@example.org", member_state=cambodia)
 
     invite(range(1))
     client.force_login(secretariat)

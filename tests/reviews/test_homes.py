@@ -190,16 +190,9 @@ def test_the_coordinator_home_queries_do_not_grow(
 def test_the_secretariat_home_queries_do_not_grow(
     sign_in, open_round, cambodia, malaysia, secretariat
 ):
-    from accounts.services import invitation_create
-
     def invitations(first, count):
         for n in range(first, first + count):
-            invitation_create(
-                invited_by=secretariat,
-                email=f"p{n}@example.org",
-                role="focal_point",
-                member_state=cambodia,
-            )
+            factories.make_invitation(secretariat, f"p{n}@example.org", member_state=cambodia)
 
     invitations(0, 1)
 
