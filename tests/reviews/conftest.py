@@ -6,6 +6,8 @@ import datetime
 import pytest
 from django.db import connection
 
+from actions.models import NationalStatus
+from actions.services import national_status_update
 from reviews.models import (
     Comment,
     CountryReport,
@@ -109,6 +111,47 @@ def report(open_round, cambodia):
 def other_coordinator(malaysia):
     """Farid, Malaysia's national coordinator."""
     return factories.make_persona("other_coordinator", malaysia)
+
+
+def update(user, item, progress, status=NationalStatus.Status.IN_PROGRESS):
+    """Save `user`'s state's status of `item` from its current version, with a narrative."""
+    row = NationalStatus.objects.filter(member_state=user.member_state, action_item=item).first()
+    return national_status_update(
+        user=user,
+        member_state=user.member_state,
+        action_item=item,
+        expected_version=row.version if row else 0,
+        status=status,
+        progress=progress,
+        narrative="Work under way.",
+        challenges="",
+        next_steps="",
+        responsible_agency="",
+    )
+
+
+def make_two_rounds(plan):
+    """A round of `plan` closed 80 days ago and one open now."""
+    first = make_round(plan, "2026 annual", opens=-100, due=-90, closes=-80)
+    second = make_round(plan, "2027 annual", opens=-5, due=10, closes=20)
+    return first, second
+
+
+def accepted_report(reporting_round, state, coordinator, reviewer):
+    """The state's report in `reporting_round`, submitted and accepted (whatever its dates)."""
+    report = CountryReport.objects.create(round=reporting_round, member_state=state)
+    real = (reporting_round.opens_on, reporting_round.closes_on)
+    ReportingRound.objects.filter(pk=reporting_round.pk).update(
+        opens_on=today() - datetime.timedelta(days=200),
+        closes_on=today() + datetime.timedelta(days=200),
+    )
+    try:
+        bring_to(report, "accepted", coordinator=coordinator, reviewer=reviewer)
+    finally:
+        ReportingRound.objects.filter(pk=reporting_round.pk).update(
+            opens_on=real[0], closes_on=real[1]
+        )
+    return report
 
 
 def bring_to(report, state, *, coordinator, reviewer):

@@ -4,13 +4,12 @@ import datetime
 import re
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from actions import evidence as ev
 from actions.models import Evidence, NationalStatus
-from reviews import documents, services
+from reviews import services
 from reviews.models import Comment, CountryReport, ReportingRound, Submission
 from tests import factories
 from tests.query_counts import assert_flat
@@ -686,73 +685,6 @@ def test_the_evidence_review_page_queries_do_not_grow_with_reviews(sign_in, evid
     client = sign_in(reviewer)
 
     assert_flat(client, "reviews:evidence_review", review_url(evidence), more_reviews)
-
-
-# --- A long report: paged, its figures whole ------------------------------------------------------
-
-
-@pytest.fixture
-def long_report(report, coordinator, reviewer, plan_2026, items):
-    """Cambodia's report submitted with 3 + 117 = 120 actions, a thread on one of page 3's."""
-    area = factories.make_focus_area(plan_2026)
-    for _ in range(117):
-        factories.make_item(area)
-    services.report_submit(user=coordinator, report=report)
-    last = plan_2026.action_items.order_by("-position").first()
-    services.comment_add(user=reviewer, report=report, body="About the last one", action_item=last)
-    return report
-
-
-def test_a_long_report_lists_its_actions_fifty_a_page_with_every_figure(
-    sign_in, long_report, reviewer
-):
-    client = sign_in(reviewer)
-
-    first = client.get(report_url(long_report.round))
-    third = client.get(report_url(long_report.round), {"submission": "1", "page": "3"})
-
-    assert [len(r.context["rows"]) for r in (first, third)] == [50, 20]
-    codes = [row.item.code for row in first.context["rows"] + third.context["rows"]]
-    assert len(set(codes)) == 70
-    assert first.context["item_count"] == 120
-    assert first.context["status_counts"] == [("not_started", "Not started", 120)]
-    page = first.content.decode()
-    assert "120 actions: 120 not started." in page
-    assert "(120 actions; 1–50 here)" in page
-    assert "?submission=1&amp;page=2#snapshot-heading" in page
-    # The thread on an action of page 3 is in the comments section of page 1, and at its row on
-    # page 3; the new comment's select offers the actions of the page shown.
-    last = long_report.comments.get().action_item
-    assert [t.item for t in first.context["other_threads"]] == [last]
-    assert [t.item for t in third.context["other_threads"]] == []
-    assert "About the last one" in page
-    offered = {pk for pk, _ in first.context["new_comment_form"].fields["item"].choices if pk}
-    assert offered == {row.item.action_item_id for row in first.context["rows"]}
-
-
-def test_the_pdf_of_a_long_report_lists_every_action(sign_in, long_report, reviewer, monkeypatch):
-    seen = {}
-
-    def capture(name, template, context, request):
-        seen.update(context)
-        return HttpResponse(b"%PDF")
-
-    monkeypatch.setattr(documents, "pdf_response", capture)
-    url = reverse("reviews:report_pdf", args=[long_report.round.pk, "KH"])
-
-    assert sign_in(reviewer).get(url).status_code == 200
-    assert len(seen["actions"]) == seen["figures"]["items"] == 120
-
-
-def test_a_comment_on_an_action_of_another_page_is_still_taken(sign_in, long_report, reviewer):
-    last = long_report.comments.get().action_item
-
-    response = sign_in(reviewer).post(
-        comment_url(long_report.round), {"item": last.pk, "body": "?"}
-    )
-
-    assert response.status_code == 302
-    assert long_report.comments.filter(action_item=last).count() == 2
 
 
 def test_the_report_page_dates_each_actions_last_change_in_the_readers_zone(

@@ -8,29 +8,12 @@ from django.utils import timezone
 
 from accounts.models import Role
 from actions.models import NationalStatus
-from actions.services import national_status_update
 from reviews import queries, services
-from reviews.models import ChangeCount, CountryReport, ReportingRound, SubmissionItem, today
+from reviews.models import CountryReport
 from tests import factories
-from tests.reviews.conftest import bring_to, make_round
+from tests.reviews.conftest import accepted_report, bring_to, make_round, make_two_rounds, update
 
 DAY = datetime.timedelta(days=1)
-
-
-def update(user, item, progress, status=NationalStatus.Status.IN_PROGRESS):
-    row = NationalStatus.objects.filter(member_state=user.member_state, action_item=item).first()
-    return national_status_update(
-        user=user,
-        member_state=user.member_state,
-        action_item=item,
-        expected_version=row.version if row else 0,
-        status=status,
-        progress=progress,
-        narrative="Work under way.",
-        challenges="",
-        next_steps="",
-        responsible_agency="",
-    )
 
 
 # --- Compliance ----------------------------------------------------------------------------------
@@ -143,25 +126,7 @@ def test_the_compliance_summary_counts_states_by_report_state(
 
 @pytest.fixture
 def two_rounds(plan_2026):
-    first = make_round(plan_2026, "2026 annual", opens=-100, due=-90, closes=-80)
-    second = make_round(plan_2026, "2027 annual", opens=-5, due=10, closes=20)
-    return first, second
-
-
-def accepted_report(reporting_round, state, coordinator, reviewer):
-    """The state's report in `reporting_round`, submitted and accepted (whatever its dates)."""
-    report = CountryReport.objects.create(round=reporting_round, member_state=state)
-    real = (reporting_round.opens_on, reporting_round.closes_on)
-    ReportingRound.objects.filter(pk=reporting_round.pk).update(
-        opens_on=today() - 200 * DAY, closes_on=today() + 200 * DAY
-    )
-    try:
-        bring_to(report, "accepted", coordinator=coordinator, reviewer=reviewer)
-    finally:
-        ReportingRound.objects.filter(pk=reporting_round.pk).update(
-            opens_on=real[0], closes_on=real[1]
-        )
-    return report
+    return make_two_rounds(plan_2026)
 
 
 def test_changes_since_the_previous_round_compare_the_two_latest_accepted_submissions(
@@ -247,106 +212,6 @@ def test_changes_since_the_previous_round_take_two_queries(
         changes = queries.changes_since_previous_round(plan_2026)
 
     assert len(changes) == states
-
-
-@pytest.fixture
-def accepted_twice(
-    plan_2026, two_rounds, cambodia, malaysia, focal_point, coordinator, reviewer, items
-):
-    """Cambodia's and Malaysia's reports accepted in both rounds; Cambodia changed two actions
-    in between (one progress, one status with its progress emptied)."""
-    first, second = two_rounds
-    update(focal_point, items[0], 20)
-    update(focal_point, items[1], 50)
-    accepted_report(first, cambodia, coordinator, reviewer)
-    update(focal_point, items[0], 60)
-    update(focal_point, items[2], None, status=NationalStatus.Status.NOT_APPLICABLE)
-    accepted_report(second, cambodia, coordinator, reviewer)
-    other = factories.make_user(Role.COORDINATOR, malaysia)
-    accepted_report(first, malaysia, other, reviewer)
-    accepted_report(second, malaysia, other, reviewer)
-    # accepted_report moves a round's dates while it accepts: count with the rounds as they are.
-    for state in (cambodia, malaysia):
-        queries.keep_change_counts(plan_2026.pk, state.pk)
-    return first, second
-
-
-def _listed(plan, area=None):
-    return [
-        sum(area is None or i.focus_area_number == area for i in c.items)
-        for c in queries.changes_since_previous_round(plan)
-    ]
-
-
-def test_the_change_counts_are_kept_at_acceptance_and_read_in_two_queries(
-    plan_2026, accepted_twice, items, django_assert_num_queries
-):
-    first, second = accepted_twice
-    area_1, area_2 = items[0].focus_area.number, items[2].focus_area.number
-
-    # The accepted submissions, then the kept counts (a pair without them takes a third).
-    with django_assert_num_queries(2):
-        counted = queries.change_counts_since_previous_round(plan_2026)
-    in_area_2 = queries.change_counts_since_previous_round(plan_2026, focus_area_number=area_2)
-
-    assert [(c.member_state.code, c.count) for c in counted] == [("KH", 2), ("MY", 0)]
-    assert [c.count for c in counted] == _listed(plan_2026)
-    assert [c.count for c in in_area_2] == _listed(plan_2026, area_2) == [1, 0]
-    in_area_1 = queries.change_counts_since_previous_round(plan_2026, focus_area_number=area_1)
-    assert [c.count for c in in_area_1] == [1, 0]
-    with_second = queries.change_counts_since_previous_round(plan_2026, reporting_round=second)
-    assert [(c.previous.report.round, c.count) for c in with_second] == [(first, 2), (first, 0)]
-    assert queries.change_counts_since_previous_round(plan_2026, reporting_round=first) == []
-
-
-def test_a_pair_without_kept_counts_is_counted_in_sql_like_the_listed_changes(
-    plan_2026, accepted_twice, cambodia, items
-):
-    # An action only in Cambodia's earlier snapshot, and one only in its later one (added to
-    # the plan between the rounds): each counts as changed, in its own focus area.
-    first, second = accepted_twice
-    earlier, later = (
-        CountryReport.objects.get(round=r, member_state=cambodia).accepted_submission
-        for r in (first, second)
-    )
-    for submission, item in (
-        (earlier, factories.make_item(items[2].focus_area)),
-        (later, factories.make_item(items[0].focus_area)),
-    ):
-        SubmissionItem.objects.create(
-            submission=submission,
-            action_item=item,
-            code=item.code,
-            title=item.title,
-            focus_area_number=item.focus_area.number,
-            status="not_started",
-            progress=None,
-        )
-    ChangeCount.objects.all().delete()
-
-    counted = queries.change_counts_since_previous_round(plan_2026)
-
-    assert [(c.member_state.code, c.count) for c in counted] == [("KH", 4), ("MY", 0)]
-    assert [c.count for c in counted] == _listed(plan_2026)
-    for area in (items[0].focus_area.number, items[2].focus_area.number):
-        in_area = queries.change_counts_since_previous_round(plan_2026, focus_area_number=area)
-        assert [c.count for c in in_area] == _listed(plan_2026, area) == [2, 0]
-    queries.keep_change_counts(plan_2026.pk, cambodia.pk)
-    kept = ChangeCount.objects.get(submission=later, previous=earlier, focus_area_number=None)
-    assert kept.count == 4
-
-
-def test_a_reopened_report_changes_which_submissions_are_compared(
-    plan_2026, accepted_twice, cambodia, reviewer
-):
-    first, second = accepted_twice
-    report = CountryReport.objects.get(round=second, member_state=cambodia)
-
-    services.report_reopen(user=reviewer, report=report, reason="Figures wrong.")
-
-    assert [c.member_state.code for c in queries.change_counts_since_previous_round(plan_2026)] == [
-        "MY"
-    ]
 
 
 # --- The workspace's helpers ---------------------------------------------------------------------
