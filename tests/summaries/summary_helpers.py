@@ -9,11 +9,11 @@ from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import Role
-from actions.models import ActionItem, Plan
+from actions.models import ActionItem, NationalStatus, Plan
 from outbox.models import OutboxMessage
 from reviews.models import CountryReport, ReportingRound, Submission
 from summaries.models import ProgressSummary
-from summaries.summaries import period_before, period_containing
+from summaries.summaries import make_progress_summaries, period_before, period_containing
 from tests import factories, small_plan
 
 # A Wednesday: the period just ended is 16–22 November 2026, the current one 23–29 November.
@@ -51,6 +51,45 @@ def submit(round_, member_state, on=datetime.datetime(2026, 11, 19, 3, tzinfo=da
     )
     Submission.objects.create(report=report, number=1, submitted_at=on)
     return report
+
+
+def small_with_a_round(plan):
+    """`open_small_plan` with Thailand reporting too (never updated), an open round in which
+    Cambodia has submitted, a focal point of each state (`small.focal`, by code), and the
+    summaries of TODAY's period and the one before made."""
+    small = open_small_plan(plan)
+    small.th = factories.make_state("TH")
+    submit(make_round(small.plan), small.kh)
+    small.focal = {
+        state.code: factories.make_user(Role.FOCAL_POINT, state)
+        for state in (small.kh, small.my, small.th)
+    }
+    make_progress_summaries(today=TODAY)
+    return small
+
+
+def save(small, code, item, **values):
+    """Save `code`'s status of item `item` through the one write path, from its current
+    version."""
+    user = small.focal[code]
+    status = NationalStatus.objects.filter(
+        member_state=user.member_state, action_item=small.items[item]
+    ).first()
+    return factories.save_status(user, small.items[item], status.version if status else 0, **values)
+
+
+def current_figures():
+    """{scope: figures} of the current period's summaries, without the time they were made."""
+    return {
+        summary.member_state_id: {k: v for k, v in summary.figures.items() if k != "as_of"}
+        for summary in ProgressSummary.objects.filter(period_start=CURRENT.start)
+    }
+
+
+def recomputed_figures():
+    """current_figures() once the periodic job has computed every summary afresh."""
+    make_progress_summaries(today=TODAY)
+    return current_figures()
 
 
 def digest_people(small):

@@ -2,14 +2,12 @@
 from the states' stored figures, and leaves every summary as a full recomputation makes it."""
 
 import datetime
-import threading
 from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Role
 from actions import evidence
 from actions.models import NationalStatus
 from outbox.models import OutboxMessage
@@ -20,9 +18,16 @@ from summaries import summaries
 from summaries.models import ProgressSummary
 from summaries.subscriptions import REFRESH_WINDOW
 from tests import factories
-from tests.conftest import service_missing
+from tests.conftest import shared_data
 
-from .summary_helpers import CURRENT, TODAY, make_round, open_small_plan, submit
+from .summary_helpers import (
+    CURRENT,
+    TODAY,
+    current_figures,
+    recomputed_figures,
+    save,
+    small_with_a_round,
+)
 
 Status = NationalStatus.Status
 
@@ -31,44 +36,21 @@ _SOON = int(datetime.datetime.now(datetime.UTC).timestamp()) + 3600
 MOMENT = datetime.datetime.fromtimestamp(_SOON - _SOON % REFRESH_WINDOW + 5, datetime.UTC)
 
 
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """`small_with_a_round`, built once for the module (each test's writes are rolled back)."""
+    with shared_data(django_db_blocker), mock.patch.object(summaries, "local_today", lambda: TODAY):
+        yield small_with_a_round(factories.make_plan(2021, 2025))
+
+
 @pytest.fixture
-def small(plan_2021, monkeypatch):
-    """The small plan with Thailand reporting too (never updated), an open round in which
-    Cambodia has submitted, and the summaries of TODAY's period and the one before made."""
+def small(world, monkeypatch):
+    """The module's small plan, TODAY the summaries' today."""
     monkeypatch.setattr(summaries, "local_today", lambda: TODAY)
-    small = open_small_plan(plan_2021)
-    small.th = factories.make_state("TH")
-    submit(make_round(small.plan), small.kh)
-    small.focal = {
-        state.code: factories.make_user(Role.FOCAL_POINT, state)
-        for state in (small.kh, small.my, small.th)
-    }
-    summaries.make_progress_summaries(today=TODAY)
-    return small
-
-
-def save(small, code, item, **values):
-    """Save `code`'s status of item `item` through the one write path, from its current
-    version."""
-    user = small.focal[code]
-    status = NationalStatus.objects.filter(
-        member_state=user.member_state, action_item=small.items[item]
-    ).first()
-    return factories.save_status(user, small.items[item], status.version if status else 0, **values)
-
-
-def current_figures():
-    """{scope: figures} of the current period's summaries, without the time they were made."""
-    return {
-        summary.member_state_id: {k: v for k, v in summary.figures.items() if k != "as_of"}
-        for summary in ProgressSummary.objects.filter(period_start=CURRENT.start)
-    }
-
-
-def recomputed_figures():
-    """current_figures() once the periodic job has computed every summary afresh."""
-    summaries.make_progress_summaries(today=TODAY)
-    return current_figures()
+    return world
 
 
 def in_window(number):
@@ -196,47 +178,6 @@ def test_a_refresh_recomputes_every_summary_when_the_stored_ones_cannot_be_added
     assert set(refreshed) == {None, small.kh.pk, small.my.pk, small.th.pk}
     with in_window(3):
         assert refreshed == recomputed_figures()
-
-
-@pytest.mark.postgres
-def test_refreshes_of_two_states_at_once_both_reach_the_region(transactional_db, small):
-    if connection.vendor != "postgresql":
-        service_missing("needs PostgreSQL (DATABASE_URL=postgres://…): SQLite runs one writer")
-    with mock.patch("summaries.subscriptions.enqueue_coalesced"):  # refreshed below
-        save(small, "KH", "1.3", status=Status.COMPLETED, progress=100)
-        save(small, "MY", "2.1", status=Status.IN_PROGRESS, progress=30)
-    real = summaries.refreshed_figures
-    errors = []
-    started = threading.Barrier(2)
-
-    def slow_refreshed_figures(*args, **kwargs):
-        figures = real(*args, **kwargs)
-        # Without the region's lock, the other refresh would now add up this state's old
-        # figures and write the region after this one.
-        threading.Event().wait(0.5)
-        return figures
-
-    def refresh(state):
-        try:
-            started.wait(timeout=10)
-            summaries.refresh_current_summaries(plan=small.plan, member_state=state)
-        except Exception as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connection.close()
-
-    with mock.patch.object(summaries, "refreshed_figures", slow_refreshed_figures):
-        threads = [threading.Thread(target=refresh, args=(s,)) for s in (small.kh, small.my)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-
-    assert errors == []
-    refreshed = current_figures()
-    assert refreshed[None]["status_counts"]["completed"] == 3  # KH 1.1 and 1.3, MY 1.3
-    assert refreshed[None]["status_counts"]["in_progress"] == 3  # KH 1.2, MY 2.1 and 2.2
-    assert refreshed == recomputed_figures()
 
 
 def test_a_refresh_reads_as_many_queries_with_more_states_and_items(small, full_computations):
