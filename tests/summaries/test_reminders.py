@@ -1,6 +1,7 @@
 """Reminders: reports due soon or overdue, and items not updated; each at most once per
 (recipient, kind, period)."""
 
+import copy
 import datetime
 import io
 
@@ -14,6 +15,7 @@ from actions.models import NationalStatus
 from mailings import reminders
 from outbox.models import OutboxMessage
 from tests import factories
+from tests.conftest import shared_data
 
 from .summary_helpers import TODAY, events, make_round, open_small_plan, sending, submit
 
@@ -28,9 +30,40 @@ def day(offset):
     return DUE + datetime.timedelta(days=offset)
 
 
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The small plan and the people of `people`, built once for the module (each test's
+    writes are rolled back)."""
+    with shared_data(django_db_blocker):
+        small = open_small_plan(factories.make_plan(2021, 2025))
+        yield (
+            small,
+            {
+                "kh_focal": factories.make_user(
+                    Role.FOCAL_POINT, small.kh, email="kh.fp@example.org"
+                ),
+                "my_focal": factories.make_user(
+                    Role.FOCAL_POINT, small.my, email="my.fp@example.org"
+                ),
+                "my_coordinator": factories.make_user(
+                    Role.COORDINATOR, small.my, email="my.co@example.org"
+                ),
+                "my_gone": factories.make_user(
+                    Role.FOCAL_POINT, small.my, email="my.gone@example.org", is_active=False
+                ),
+                "reviewer": factories.make_user(Role.REVIEWER, email="rev@example.org"),
+                "observer": factories.make_user(Role.OBSERVER, email="obs@example.org"),
+            },
+        )
+
+
 @pytest.fixture
-def small(plan_2021):
-    return open_small_plan(plan_2021)
+def small(world):
+    """The module's small plan (a copy of its objects for each test)."""
+    return copy.deepcopy(world[0])
 
 
 @pytest.fixture
@@ -51,19 +84,8 @@ def round_(small):
 
 
 @pytest.fixture
-def people(small):
-    return {
-        "kh_focal": factories.make_user(Role.FOCAL_POINT, small.kh, email="kh.fp@example.org"),
-        "my_focal": factories.make_user(Role.FOCAL_POINT, small.my, email="my.fp@example.org"),
-        "my_coordinator": factories.make_user(
-            Role.COORDINATOR, small.my, email="my.co@example.org"
-        ),
-        "my_gone": factories.make_user(
-            Role.FOCAL_POINT, small.my, email="my.gone@example.org", is_active=False
-        ),
-        "reviewer": factories.make_user(Role.REVIEWER, email="rev@example.org"),
-        "observer": factories.make_user(Role.OBSERVER, email="obs@example.org"),
-    }
+def people(world):
+    return world[1]
 
 
 def sent(kind=None):
@@ -158,7 +180,8 @@ def test_states_are_reminded_of_their_stale_items_once_a_period(small, people):
     assert "1.3" not in body
 
 
-def test_stale_items_of_closed_plans_are_not_reminded(small, people, plan_2026):
+def test_stale_items_of_closed_plans_are_not_reminded(small, people):
+    factories.make_plan(2026, 2030, predecessor=small.plan)
     small.plan.status = "closed"
     small.plan.save()
 
