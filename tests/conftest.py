@@ -181,8 +181,9 @@ def make_cast(*personas, states=("KH", "MY", "TL"), plans=(2021,)):
 
 
 @pytest.fixture
-def shared(_shared):
-    """This test's own copy of the objects of the module's `_shared` rows."""
+def shared(_shared, db):
+    """This test's own copy of the objects of the module's `_shared` rows; what the test
+    writes is rolled back (`db`), so the next test finds the rows as they were made."""
     return copy.deepcopy(_shared)
 
 

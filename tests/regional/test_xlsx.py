@@ -19,12 +19,23 @@ from tests.factories import logged_in
 from .test_csv import (  # noqa: F401 - fixtures
     PAYLOADS,
     SCRIPTS,
+    _shared,
     body,
+    cambodia,
+    coordinator,
+    focal_point,
     history_and_evidence,
+    malaysia,
+    observer,
+    other_focal_point,
     parsed,
     payload_statuses,
+    plan_2021,
+    reviewer,
     round_report,
+    secretariat,
     small,
+    timor_leste,
 )
 
 
