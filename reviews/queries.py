@@ -653,6 +653,9 @@ class SubmissionCheck:
     """What a state's report would be submitted with, gap by gap."""
 
     findings: list[CheckFinding]
+    # With `for_snapshot`: every action of the plan, with what a submission freezes of it (an
+    # ActionItem annotated with its status: with_national_status and submission_check).
+    items: list[Any] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -672,19 +675,30 @@ class SubmissionCheck:
         return "; ".join(f"{f.count} {f.label}" for f in self.findings)
 
 
-def submission_check(reporting_round: ReportingRound, member_state: MemberState) -> SubmissionCheck:
+# What a submission freezes of an action's status besides what the check reads (the state's
+# own row, as joined by ActionItemQuerySet.with_national_status): SubmissionItem's fields.
+SNAPSHOT_TEXTS = ("narrative", "challenges", "next_steps", "responsible_agency")
+
+
+def submission_check(
+    reporting_round: ReportingRound, member_state: MemberState, *, for_snapshot: bool = False
+) -> SubmissionCheck:
     """The gaps in `member_state`'s statuses on the round's plan: 2 queries, whatever the size.
 
     An action never updated has no saved version; a status other than not started or not
     applicable needs a narrative; in progress and completed need current evidence; evidence a
     reviewer marked "needs more" is answered by newer evidence on the same status (or by
     withdrawing it).
+
+    With `for_snapshot` (a submission), the check also keeps every action (`items`) with what
+    the submission freezes of it: its focus area's number and the status's texts
+    (`snapshot_<text>`), read in the same query.
     """
     plan = reporting_round.plan
     current_evidence = Evidence.objects.filter(
         national_status=OuterRef("status_id"), withdrawn_at__isnull=True
     )
-    items = list(
+    rows = (
         ActionItem.objects.filter(plan=plan)
         .with_national_status(member_state)
         .annotate(
@@ -696,6 +710,12 @@ def submission_check(reporting_round: ReportingRound, member_state: MemberState)
         .only("pk", "code", "title", "position", "provenance")
         .order_by("focus_area__number", "position", "code")
     )
+    if for_snapshot:
+        rows = rows.annotate(
+            focus_area_number=F("focus_area__number"),
+            **{f"snapshot_{text}": F(f"state_status__{text}") for text in SNAPSHOT_TEXTS},
+        )
+    items = list(rows)
     answered = Evidence.objects.filter(
         national_status=OuterRef("national_status"),
         added_at__gt=OuterRef("reviewed_at"),
@@ -727,6 +747,7 @@ def submission_check(reporting_round: ReportingRound, member_state: MemberState)
         "unanswered_evidence": unanswered,
     }
     return SubmissionCheck(
+        items=items if for_snapshot else [],
         findings=[
             CheckFinding(
                 key=key,
@@ -735,7 +756,7 @@ def submission_check(reporting_round: ReportingRound, member_state: MemberState)
                 blocks=getattr(reporting_round, f"block_{key}"),
             )
             for key, label in CHECK_FINDINGS
-        ]
+        ],
     )
 
 

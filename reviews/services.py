@@ -205,7 +205,7 @@ def report_submit(
             f"The round “{report.round.name}” is open from {report.round.opens_on:%d %b %Y} "
             f"to {report.round.closes_on:%d %b %Y}: reports are submitted in that time."
         )
-    check = submission_check(report.round, report.member_state)
+    check = submission_check(report.round, report.member_state, for_snapshot=True)
     if check.blocking:
         gaps = "; ".join(f"{finding.count} {finding.label}" for finding in check.blocking)
         raise SubmissionBlocked(
@@ -227,7 +227,7 @@ def report_submit(
         cover_note=cover_note,
         check_counts=check.counts,
     )
-    SubmissionItem.objects.bulk_create(_snapshot(submission, report))
+    SubmissionItem.objects.bulk_create(_snapshot(submission, report, check.items))
     _move(
         report,
         user=user,
@@ -239,31 +239,12 @@ def report_submit(
     return submission
 
 
-def _snapshot(submission: Submission, report: CountryReport) -> list[SubmissionItem]:
-    """One frozen row per action item of the plan, as the state's status stands: 2 queries."""
+def _snapshot(
+    submission: Submission, report: CountryReport, items: list[Any]
+) -> list[SubmissionItem]:
+    """One frozen row per action item of the plan, as the state's status stands: `items` as
+    the submission check read them (`for_snapshot`), and the current evidence (1 query)."""
     state, plan = report.member_state, report.round.plan
-    row = "state_status"  # the state's own row, joined by with_national_status
-    items = (
-        ActionItem.objects.filter(plan=plan)
-        .with_national_status(state)
-        .values(
-            "pk",
-            "code",
-            "title",
-            "position",
-            "focus_area__number",
-            "status",
-            "progress",
-            "status_version",
-            "updated_at",
-            "updated_by_name",
-            "updated_by_email",
-            f"{row}__narrative",
-            f"{row}__challenges",
-            f"{row}__next_steps",
-            f"{row}__responsible_agency",
-        )
-    )
     evidence: dict[int, list[dict[str, Any]]] = {}
     current = Evidence.objects.filter(
         national_status__member_state=state,
@@ -304,21 +285,21 @@ def _snapshot(submission: Submission, report: CountryReport) -> list[SubmissionI
     return [
         SubmissionItem(
             submission=submission,
-            action_item_id=item["pk"],
-            code=item["code"],
-            title=item["title"],
-            focus_area_number=item["focus_area__number"],
-            position=item["position"],
-            status=item["status"],
-            progress=item["progress"],
-            narrative=item[f"{row}__narrative"] or "",
-            challenges=item[f"{row}__challenges"] or "",
-            next_steps=item[f"{row}__next_steps"] or "",
-            responsible_agency=item[f"{row}__responsible_agency"] or "",
-            status_version=item["status_version"],
-            last_changed_at=item["updated_at"],
-            last_changed_by=item["updated_by_name"] or item["updated_by_email"] or "",
-            evidence=evidence.get(item["pk"], []),
+            action_item_id=item.pk,
+            code=item.code,
+            title=item.title,
+            focus_area_number=item.focus_area_number,
+            position=item.position,
+            status=item.status,
+            progress=item.progress,
+            narrative=item.snapshot_narrative or "",
+            challenges=item.snapshot_challenges or "",
+            next_steps=item.snapshot_next_steps or "",
+            responsible_agency=item.snapshot_responsible_agency or "",
+            status_version=item.status_version,
+            last_changed_at=item.updated_at,
+            last_changed_by=item.updated_by_name or item.updated_by_email or "",
+            evidence=evidence.get(item.pk, []),
         )
         for item in items
     ]
