@@ -180,11 +180,24 @@ def make_cast(*personas, states=("KH", "MY", "TL"), plans=(2021,)):
     return cast
 
 
+class _Copies:
+    """Copies of the attributes of `original`, each made when first read; objects that two of
+    them share stay shared between the copies."""
+
+    def __init__(self, original):
+        self._original, self._memo = original, {}
+
+    def __getattr__(self, name):
+        value = copy.deepcopy(getattr(self._original, name), self._memo)
+        setattr(self, name, value)
+        return value
+
+
 @pytest.fixture
 def shared(_shared, db):
     """This test's own copy of the objects of the module's `_shared` rows; what the test
     writes is rolled back (`db`), so the next test finds the rows as they were made."""
-    return copy.deepcopy(_shared)
+    return _Copies(_shared)
 
 
 def shared_fixtures(*names):
