@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from actions.models import Evidence, NationalStatus, StatusHistory
-from core.csv import BOM, ITERATOR_CHUNK, cell, csv_lines, neutralised
+from core.csv import BOM, cell, csv_lines, neutralised
 from downloads import matrix
+from downloads import views as download_views
 from downloads.columns import (
     EVIDENCE_COLUMNS,
     HISTORY_COLUMNS,
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.django_db
 
 Status = NationalStatus.Status
 PLAN = "rpa-2021-2025"
+CHUNK = 5  # rows a download fetches at a time in the test of longer downloads
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "downloads.md"
 
 PAYLOADS = ['=HYPERLINK("https://evil.example","x")', "@SUM(1)", "+1+1", "-2+3", "\t=1", "\r=1"]
@@ -229,8 +231,12 @@ def test_downloads_are_streamed_attachments_with_dated_names(small, reviewer):
     assert f'filename="rpa-status-matrix-{today}.csv"' in matrix["Content-Disposition"]
 
 
-def test_a_history_longer_than_one_fetch_streams_every_row_in_the_same_queries(small, reviewer):
-    """Rows are fetched a chunk at a time (flat memory): more rows, same queries, none lost."""
+def test_a_history_longer_than_one_fetch_streams_every_row_in_the_same_queries(
+    small, reviewer, monkeypatch
+):
+    """Rows are fetched a chunk at a time (flat memory): more rows, same queries, none lost.
+    Chunks of five rows here, so that a few rows make several fetches."""
+    monkeypatch.setattr(download_views, "ITERATOR_CHUNK", CHUNK)
     status = NationalStatus.objects.filter(member_state__code="KH").order_by("pk").first()
     first = StatusHistory.objects.filter(national_status=status).count()
     client = logged_in(reviewer)
@@ -246,14 +252,14 @@ def test_a_history_longer_than_one_fetch_streams_every_row_in_the_same_queries(s
                 changed_at=now - datetime.timedelta(minutes=number),
                 changes={"narrative": [f"Step {number}", f"Step {number + 1}"]},
             )
-            for number in range(2 * ITERATOR_CHUNK + 7)
+            for number in range(2 * CHUNK + 7)
         )
 
     assert_flat(client, "reports:history_csv", url, more_than_two_fetches, {"state": "KH"})
 
     response = client.get(url, {"state": "KH"})
     assert response.streaming
-    assert len(parsed(response)) == before + 2 * ITERATOR_CHUNK + 7
+    assert len(parsed(response)) == before + 2 * CHUNK + 7
 
 
 # A download holds exactly the filtered rows of its table, in its columns.
