@@ -24,6 +24,7 @@ from accounts.policy import (
     scope_national,
     sees_withdrawn_evidence,
 )
+from core.validators import CONTROL_OR_SURROGATE
 
 from .models import Evidence, NationalStatus, StatusHistory
 from .services import national_status_changed, national_status_update
@@ -97,7 +98,7 @@ def clean_title(value):
     title = " ".join(value.split())
     if not title:
         raise ValidationError("Give the evidence a title.", code="required")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in title):
+    if CONTROL_OR_SURROGATE.search(title):
         raise ValidationError("The title contains characters that are not allowed.", code="null")
     if len(title) > MAX_TITLE_LENGTH:
         raise ValidationError(
@@ -115,7 +116,7 @@ def clean_url(value):
     url = value.strip()
     if not url:
         raise ValidationError("Enter the web address of the evidence.", code="required")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in url):
+    if CONTROL_OR_SURROGATE.search(url):
         raise ValidationError(
             "The web address contains characters that are not allowed.", code="null"
         )

@@ -6,6 +6,8 @@ refused there with a ValidationError (or an IntegrityError), never a DataError,
 UnicodeEncodeError or a silently stored value.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -25,6 +27,13 @@ SURROGATE_MESSAGE = (
     "This text contains a broken character (half of a character pair, often from a damaged "
     "copy and paste), which cannot be stored. Remove it and try again."
 )
+
+
+# Unicode's control characters (category Cc: U+0000–U+001F, U+007F–U+009F) and surrogates (Cs:
+# U+D800–U+DFFF), sets its stability policy fixes for good: one regular expression finds them in
+# a megabyte of text in milliseconds, where a category look-up per character takes 0.15 s.
+CONTROL_BUT_TAB_AND_LINE_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def validate_storable_text(value):

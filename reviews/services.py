@@ -11,7 +11,6 @@ notifications to run once the transaction commits.
 """
 
 import datetime
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +21,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.policy import may_comment, may_manage_rounds, may_review, may_submit
 from actions.models import ActionItem, Evidence, NationalStatus, Plan, StatusHistory
-from core.validators import COMMENT_MAX_LENGTH, validate_storable_text
+from core.validators import (
+    COMMENT_MAX_LENGTH,
+    CONTROL_BUT_TAB_AND_LINE_BREAKS,
+    validate_storable_text,
+)
 from countries.models import MemberState
 from outbox.services import enqueue
 
@@ -58,7 +61,7 @@ def clean_text(value: object, *, label: str, required: bool) -> str:
     text = (value or "").strip()
     if required and not text:
         raise ValidationError(f"{label} is required.", code="required")
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
+    if CONTROL_BUT_TAB_AND_LINE_BREAKS.search(text):
         raise ValidationError(f"{label} contains characters that are not allowed.", code="null")
     validate_storable_text(text)
     if len(text) > MAX_TEXT_LENGTH:

@@ -9,6 +9,7 @@ a value silently changed (55.7 stored as 55) — and write nothing.
 
 import datetime
 import math
+import unicodedata
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.utils import timezone
 from actions import evidence as ev
 from actions.models import Evidence, NationalStatus, StatusHistory
 from actions.services import national_status_update
+from core.validators import CONTROL_BUT_TAB_AND_LINE_BREAKS, CONTROL_OR_SURROGATE
 from reviews import services as reviews
 from reviews.models import (
     Comment,
@@ -122,6 +124,18 @@ def refused(call, field=None, media=None):
     if field:
         assert field in raised.value.message_dict, raised.value
     return raised.value
+
+
+# --- Control characters and broken characters --------------------------------------------------
+
+
+def test_the_character_checks_find_exactly_unicodes_control_characters_and_surrogates():
+    """Every code point of the control (Cc) and surrogate (Cs) categories is below U+10000."""
+    for code in range(0x10000):
+        char, category = chr(code), unicodedata.category(chr(code))
+        control = category == "Cc" and char not in "\t\n\r"
+        assert bool(CONTROL_BUT_TAB_AND_LINE_BREAKS.match(char)) is control, hex(code)
+        assert bool(CONTROL_OR_SURROGATE.match(char)) is (category in ("Cc", "Cs")), hex(code)
 
 
 # --- National statuses: national_status_update -----------------------------------------------
