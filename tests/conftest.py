@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+from _pytest.nodeid import NodeId
 from django.db import transaction
 
 from . import factories
@@ -24,11 +25,24 @@ def _skipped(config):
     return reporter.stats.get("skipped", []) if reporter else []
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Tests that share the Redis database (REDIS_URL) run in one xdist worker, one at a time."""
+    """Tests that share the Redis database (REDIS_URL) run in one xdist worker, one at a time.
+
+    `--dist loadgroup` sends the tests of an xdist_group to one worker by a "@group" suffix on
+    their node ids. pytest-xdist 3.8 writes it where pytest 9 no longer reads it (`_nodeid`), so
+    each group's tests were spread over the workers; the suffix is written here instead.
+    """
     for item in items:
         if item.get_closest_marker("redis"):
             item.add_marker(pytest.mark.xdist_group("redis"))
+    if not getattr(config.option, "loadgroup", False):  # set in the workers of --dist loadgroup
+        return
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        groups = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+        if groups and item.nodeid.rfind("@") <= item.nodeid.rfind("]"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,9 +1,12 @@
 """Playwright drives Debian's Chromium: Playwright's own browser download is not reachable."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from pytest_django.live_server_helper import LiveServer
 
 from tests.conftest import service_missing
 
@@ -45,3 +48,31 @@ def browser_type_launch_args(browser_type_launch_args):
             f"Chromium not installed at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)"
         )
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="module")
+def module_live_server(django_db_setup):
+    """A live server for a module whose tests share rows made once (`committed_rows`).
+
+    pytest-django's `live_server` makes each test that asks for it transactional: the database
+    is emptied after every test, and the module's rows with it.
+    """
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
+@contextmanager
+def committed_rows(django_db_blocker):
+    """Rows made once for a module of browser tests, committed, so that the live server's own
+    connection to PostgreSQL sees them (on SQLite in memory it shares the tests' connection);
+    the database is emptied at the end, as after a transactional test.
+
+    Use it in a module-scoped fixture; the module's tests use `db` (their own writes roll back)
+    and `module_live_server`.
+    """
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            call_command("flush", verbosity=0, interactive=False, skip_checks=True)

@@ -1,16 +1,25 @@
 """The regional dashboard reads at a glance: at 1280 × 800 the first screen holds the headline
 figures and the whole state × focus-area matrix; at 360 px only the matrix scrolls sideways,
-inside its own region; the shades differ in lightness and keep their text readable."""
+inside its own region; the shades differ in lightness and keep their text readable.
+
+The whole region is built once for the module (committed, for the live server) and the
+module's tests run in one test worker, so that it is built once in a run.
+"""
+
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.models import Role
+from tests import factories
 from tests.regional import full_region
 
+from .conftest import committed_rows
 from .test_dashboard_csv import log_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard_layout")]
 
 SCREEN = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -43,16 +52,26 @@ const contrast = (a, b) => {
 """
 
 
-@pytest.fixture
-def region(cambodia, reviewer, live_server):
-    plan, states, _ = full_region.build(reviewer)
-    return live_server.url + reverse("reports:plan_dashboard", args=[plan.code])
+@pytest.fixture(scope="module")
+def region(django_db_blocker, module_live_server):
+    """The whole region's dashboard, and Maria (a reviewer) and Lin (an observer) to open it."""
+    with committed_rows(django_db_blocker):
+        factories.make_state("KH")
+        reviewer = factories.make_user(Role.REVIEWER, email="maria@example.org", name="Maria")
+        observer = factories.make_user(Role.OBSERVER, email="lin@example.org", name="Lin")
+        plan, _, _ = full_region.build(reviewer)
+        yield SimpleNamespace(
+            url=module_live_server.url + reverse("reports:plan_dashboard", args=[plan.code]),
+            server=module_live_server,
+            reviewer=reviewer,
+            observer=observer,
+        )
 
 
-def open_dashboard(page, live_server, reviewer, url, viewport):
+def open_dashboard(page, region, user, viewport, query=""):
     page.set_viewport_size(viewport)
-    log_in(page, live_server, reviewer.email)
-    page.goto(url)
+    log_in(page, region.server, user.email)
+    page.goto(region.url + query)
     expect(page.get_by_role("heading", level=1)).to_contain_text("regional dashboard")
 
 
@@ -71,10 +90,9 @@ def page_overflow(page):
     ],
 )
 def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
-    page, live_server, reviewer, observer, region, persona, query, columns, tmp_path
+    page, db, region, persona, query, columns, tmp_path
 ):
-    user = {"reviewer": reviewer, "observer": observer}[persona]
-    open_dashboard(page, live_server, user, region + query, SCREEN)
+    open_dashboard(page, region, getattr(region, persona), SCREEN, query)
     page.screenshot(path=tmp_path / f"dashboard-1280-{persona}{len(columns)}.png")
 
     assert page_overflow(page) == 0
@@ -101,10 +119,8 @@ def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
     assert matrix.locator("tbody tr:not(.region) td a").count() == 11 * len(columns)
 
 
-def test_the_whole_dashboard_is_at_most_three_screens_tall_at_1280(
-    page, live_server, reviewer, region, tmp_path
-):
-    open_dashboard(page, live_server, reviewer, region, SCREEN)
+def test_the_whole_dashboard_is_at_most_three_screens_tall_at_1280(page, db, region, tmp_path):
+    open_dashboard(page, region, region.reviewer, SCREEN)
 
     height = page.evaluate("() => document.documentElement.scrollHeight")
 
@@ -112,10 +128,8 @@ def test_the_whole_dashboard_is_at_most_three_screens_tall_at_1280(
     assert height <= 3 * SCREEN["height"], height
 
 
-def test_the_shades_step_in_lightness_and_keep_their_text_readable(
-    page, live_server, reviewer, region
-):
-    open_dashboard(page, live_server, reviewer, region, SCREEN)
+def test_the_shades_step_in_lightness_and_keep_their_text_readable(page, db, region):
+    open_dashboard(page, region, region.reviewer, SCREEN)
 
     checks = page.evaluate(
         "() => {"
@@ -139,10 +153,8 @@ def test_the_shades_step_in_lightness_and_keep_their_text_readable(
     assert checks["lowest"] >= 4.5, checks
 
 
-def test_at_360_only_the_matrix_scrolls_sideways_inside_its_region(
-    page, live_server, reviewer, region, tmp_path
-):
-    open_dashboard(page, live_server, reviewer, region, PHONE)
+def test_at_360_only_the_matrix_scrolls_sideways_inside_its_region(page, db, region, tmp_path):
+    open_dashboard(page, region, region.reviewer, PHONE)
 
     assert page_overflow(page) == 0
     scroller = page.get_by_role("region", name="Matrix of average progress")
