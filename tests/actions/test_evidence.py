@@ -100,9 +100,10 @@ def stored_files(media):
 
 
 def download_body(response):
-    body = b"".join(response.streaming_content)
-    response.close()
-    return body
+    """The file's bytes. Reading the content to its end closes the response (and the file) as
+    the test client does: without closing the database connection, which holds the rows the
+    module's tests share."""
+    return b"".join(response.streaming_content)
 
 
 # --- Fixtures -------------------------------------------------------------------------------------
