@@ -128,7 +128,13 @@ def test_c_two_beat_processes_make_no_summary_digest_or_reminder_twice(drill, pl
         drill.start("worker", name)
 
     beats = [drill.start("beat", f"beat-{n}", {"DRILL_BEAT_SECONDS": "2"}) for n in (1, 2)]
-    time.sleep(10)
+    # Each beat sends the jobs at least twice: waited for, not slept for, as a beat can take
+    # many seconds to start on a busy machine.
+    for beat in beats:
+        beat.wait_for(
+            lambda beat=beat: beat.output().count("(mailings.tasks.send_digests)") >= 2,
+            "a beat sending the digests twice",
+        )
     for beat in beats:
         beat.process.kill()
         beat.process.wait()
