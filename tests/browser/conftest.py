@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from pytest_django.live_server_helper import LiveServer
 
@@ -60,6 +61,20 @@ def module_live_server(django_db_setup):
     server = LiveServer("localhost")
     yield server
     server.stop()
+
+
+def sign_in(context, live_server, client):
+    """Give the browser context the session of the test client `client`, in place of any it had."""
+    context.clear_cookies()
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
 
 
 @contextmanager

@@ -3,9 +3,9 @@ phone and a 1280 px screen without scrolling sideways, names only ids it has, an
 no serious or critical accessibility violation (WCAG 2.2 A and AA, with target sizes, and best
 practices).
 
-Every page is asked of the app with the test client (cheap next to a browser's visit); the
-browser then checks only the documents that bring something it has not checked yet. Why that
-still checks every page's content and every role's chrome:
+Every page is asked of the app with the test client (a tenth of the cost of checking it in the
+browser); the browser then checks only the documents that bring something it has not checked
+yet. Why that still checks every page's content and every role's chrome:
 
 - A document is two parts: its <main> (the page's content), and its chrome, everything else
   (<head> with the stylesheets, the skip link, the header with the role's name and nav entries
@@ -13,23 +13,24 @@ still checks every page's content and every role's chrome:
   less the CSRF tokens (a new random value in a hidden field of every response) and the title's
   text (axe asks only that there is one: an empty title is kept as it is).
 - A page goes to the browser if its main or its chrome was not checked before, those that bring
-  both first. So every distinct main and every distinct chrome (each role's, with each nav entry
-  marked) is checked at 1280 px and at 360 px, with its ids and axe.
+  both first. So every distinct main and every distinct chrome (each role's, with each of its
+  nav entries marked) is checked at 1280 px and at 360 px, for its ids and with axe.
 - The parts do not act on each other in what the browser checks. They are blocks one above the
-  other in normal flow, none positioned over another (site.css); the pages run no script (a page
-  with a <script> always goes to the browser). A document is as wide as its widest part. axe
-  judges an element by itself, its ancestors (html and body, then header, main or footer: the
-  same in every document) and what is painted under it; targets that it wants 24 px apart are,
-  across the parts, more than the header's and main's paddings (25.6 px) apart. What does tie the
-  parts is ids: every page's ids and the ids its attributes and in-page links name are checked
-  here from its HTML, on every page, not only those checked in the browser.
+  other in normal flow, no part positioned over another (site.css), and the pages run no script
+  (a page with a <script> always goes to the browser). A document is as wide as its widest part.
+  axe judges an element by itself, its ancestors (html and body, then header, main or footer:
+  the same in every document) and what is painted under it; targets that it wants 24 px apart
+  are, across the parts, at least the header's and main's paddings (25.6 px) apart. What does
+  tie the parts is ids: each page's ids, and the ids that its attributes and in-page links name,
+  are checked here from its HTML, on every page, not only on those the browser checks.
 
-The browser visits each role's first page to check on the live server, then is given each
-further document as the app rendered it for the test client, written into that page
-(Playwright's set_content, which keeps the page's JavaScript context): a visit per page made
-Chromium build a new context and compile axe-core again for every document, about 45 % of the
-sweep's CPU. The sweep is two tests, each for some sections of the site (a section's pages mark
-the same nav entry, so its mains and chromes stay together), so that both test workers share it.
+In the browser one page serves the whole test: for each role its session cookie is set and its
+first page to check is visited on the live server; every further document is written into that
+page as the app rendered it for the test client (Playwright's set_content). A new page or visit
+for each made Chromium build a new JavaScript context and compile and warm up axe-core again for
+every document, about 45 % of the sweep's CPU. The sweep is two tests, each for some sections of
+the site (a section's pages mark the same nav entry, so its mains and chromes stay together), so
+that both test workers share it.
 """
 
 import os
@@ -49,6 +50,8 @@ from playwright.sync_api import expect
 
 from tests.conftest import service_missing
 from tests.test_url_access import GET_MATRIX, PERSONAS, _build_world
+
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -171,11 +174,8 @@ def signed_in_context(browser, live_server, client, axe_core=None):
 
     With `axe_core`, every document of the context loads it as it is created.
     """
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
     context = browser.new_context(bypass_csp=True)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
+    sign_in(context, live_server, client)
     if axe_core:
         context.add_init_script(path=str(axe_core))
     return context
@@ -266,9 +266,12 @@ def browser_problems(page, live_server, documents):
         where = f"{document.role} {document.url}"
         if index:
             page.set_content(document.html)
-        elif (status := page.goto(live_server.url + document.url).status) != 200:
-            problems.append(f"{where}: answered {status} to the browser")
-            continue
+        else:
+            status = page.goto(live_server.url + document.url).status
+            if status != 200 or page.url != live_server.url + document.url:
+                # A session the browser was not given shows the sign-in page instead.
+                problems.append(f"{where}: answered {status} at {page.url} to the browser")
+                continue
         # The page loads at the width the last one ended at, so each costs one resize.
         for step, width in enumerate(widths):
             if step:
@@ -301,11 +304,16 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(
         documents += found
         problems += wrong
     chosen = to_check(documents)
+    # One page for the whole sweep: a new context would start a new renderer, where axe-core
+    # is compiled and warmed up again.
+    context = browser.new_context(bypass_csp=True)
+    context.add_init_script(path=str(axe_core))
+    page = context.new_page()
     for role, client in clients.items():
         if own := [document for document in chosen if document.role == role]:
-            context = signed_in_context(browser, live_server, client, axe_core)
-            problems += browser_problems(context.new_page(), live_server, own)
-            context.close()
+            sign_in(context, live_server, client)
+            problems += browser_problems(page, live_server, own)
+    context.close()
     print(
         f"\n{len(documents)} pages, {len(chosen)} of them checked in the browser "
         f"({len({d.main for d in documents})} distinct mains, "
