@@ -9,6 +9,7 @@ module's tests run in one test worker, so that it is built once in a run.
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -16,8 +17,7 @@ from accounts.models import Role
 from tests import factories
 from tests.regional import full_region
 
-from .conftest import committed_rows
-from .test_dashboard_csv import log_in
+from .conftest import committed_rows, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard_layout")]
 
@@ -54,23 +54,26 @@ const contrast = (a, b) => {
 
 @pytest.fixture(scope="module")
 def region(django_db_blocker, module_live_server):
-    """The whole region's dashboard, and Maria (a reviewer) and Lin (an observer) to open it."""
+    """The whole region's dashboard, and the sessions of Maria (a reviewer) and Lin (an observer)
+    to open it (signing in through the form is tested in test_dashboard_csv.py)."""
     with committed_rows(django_db_blocker):
         factories.make_state("KH")
         reviewer = factories.make_user(Role.REVIEWER, email="maria@example.org", name="Maria")
         observer = factories.make_user(Role.OBSERVER, email="lin@example.org", name="Lin")
         plan, _, _ = full_region.build(reviewer)
+        clients = {"reviewer": Client(), "observer": Client()}
+        clients["reviewer"].force_login(reviewer)
+        clients["observer"].force_login(observer)
         yield SimpleNamespace(
             url=module_live_server.url + reverse("reports:plan_dashboard", args=[plan.code]),
             server=module_live_server,
-            reviewer=reviewer,
-            observer=observer,
+            clients=clients,
         )
 
 
-def open_dashboard(page, region, user, viewport, query=""):
+def open_dashboard(page, region, persona, viewport, query=""):
     page.set_viewport_size(viewport)
-    log_in(page, region.server, user.email)
+    sign_in(page.context, region.server, region.clients[persona])
     page.goto(region.url + query)
     expect(page.get_by_role("heading", level=1)).to_contain_text("regional dashboard")
 
@@ -90,10 +93,9 @@ def page_overflow(page):
     ],
 )
 def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
-    page, db, region, persona, query, columns, tmp_path
+    page, db, region, persona, query, columns
 ):
-    open_dashboard(page, region, getattr(region, persona), SCREEN, query)
-    page.screenshot(path=tmp_path / f"dashboard-1280-{persona}{len(columns)}.png")
+    open_dashboard(page, region, persona, SCREEN, query)
 
     assert page_overflow(page) == 0
     matrix = page.locator("#matrix")
@@ -119,17 +121,16 @@ def test_the_first_screen_at_1280_holds_the_figures_and_the_whole_matrix(
     assert matrix.locator("tbody tr:not(.region) td a").count() == 11 * len(columns)
 
 
-def test_the_whole_dashboard_is_at_most_three_screens_tall_at_1280(page, db, region, tmp_path):
-    open_dashboard(page, region, region.reviewer, SCREEN)
+def test_the_whole_dashboard_is_at_most_three_screens_tall_at_1280(page, db, region):
+    open_dashboard(page, region, "reviewer", SCREEN)
 
     height = page.evaluate("() => document.documentElement.scrollHeight")
 
-    page.screenshot(path=tmp_path / "dashboard-1280-full.png", full_page=True)
     assert height <= 3 * SCREEN["height"], height
 
 
 def test_the_shades_step_in_lightness_and_keep_their_text_readable(page, db, region):
-    open_dashboard(page, region, region.reviewer, SCREEN)
+    open_dashboard(page, region, "reviewer", SCREEN)
 
     checks = page.evaluate(
         "() => {"
@@ -153,8 +154,8 @@ def test_the_shades_step_in_lightness_and_keep_their_text_readable(page, db, reg
     assert checks["lowest"] >= 4.5, checks
 
 
-def test_at_360_only_the_matrix_scrolls_sideways_inside_its_region(page, db, region, tmp_path):
-    open_dashboard(page, region, region.reviewer, PHONE)
+def test_at_360_only_the_matrix_scrolls_sideways_inside_its_region(page, db, region):
+    open_dashboard(page, region, "reviewer", PHONE)
 
     assert page_overflow(page) == 0
     scroller = page.get_by_role("region", name="Matrix of average progress")
@@ -174,4 +175,3 @@ def test_at_360_only_the_matrix_scrolls_sideways_inside_its_region(page, db, reg
           .map(el => el.tagName + '.' + el.className)"""
     )
     assert wider == []
-    page.screenshot(path=tmp_path / "dashboard-360.png", full_page=True)
