@@ -451,17 +451,25 @@ def state_status_rows(plan: Plan, member_state: MemberState) -> QuerySet[ActionI
     )
 
 
+def status_text(name: str) -> Coalesce:
+    """The state's status text `name` (one of STATUS_ROW_FIELDS) of a row annotated by
+    `with_national_status`, empty when the state never updated the item."""
+    return Coalesce(F(f"state_status__{name}"), Value(""), output_field=CharField())
+
+
+def with_status_texts(rows: QuerySet[ActionItem]) -> QuerySet[ActionItem]:
+    """Rows annotated by `with_national_status`, with each of STATUS_ROW_FIELDS (`status_text`)."""
+    return rows.annotate(**{name: status_text(name) for name in STATUS_ROW_FIELDS})
+
+
 def _status_row_fields(rows: QuerySet[ActionItem], plan: Plan) -> QuerySet[ActionItem]:
     """The names `state_status_rows` adds to rows annotated by `with_national_status`."""
-    text: dict[str, Any] = {"output_field": CharField()}
-    return rows.annotate(
-        plan_code=Value(plan.code, **text),
-        focus_area_number=F("focus_area__number"),
-        focus_area_title=F("focus_area__title"),
-        **{
-            name: Coalesce(F(f"state_status__{name}"), Value(""), **text)
-            for name in STATUS_ROW_FIELDS
-        },
+    return with_status_texts(
+        rows.annotate(
+            plan_code=Value(plan.code, output_field=CharField()),
+            focus_area_number=F("focus_area__number"),
+            focus_area_title=F("focus_area__title"),
+        )
     ).order_by()
 
 

@@ -23,7 +23,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    TextField,
     Value,
     When,
 )
@@ -31,7 +30,7 @@ from django.db.models.functions import Coalesce, Trim
 from django.utils import timezone
 
 from actions.models import ActionItem, Evidence, NationalStatus, Plan
-from actions.queries import PlanFigures, Tally, states_and_areas
+from actions.queries import PlanFigures, Tally, states_and_areas, status_text, with_status_texts
 from countries.models import MemberState
 
 from .models import (
@@ -654,7 +653,8 @@ class SubmissionCheck:
 
     findings: list[CheckFinding]
     # With `for_snapshot`: every action of the plan, with what a submission freezes of it (an
-    # ActionItem annotated with its status: with_national_status and submission_check).
+    # ActionItem annotated with its status: with_national_status, with_status_texts and
+    # submission_check).
     items: list[Any] = field(default_factory=list)
 
     @property
@@ -675,11 +675,6 @@ class SubmissionCheck:
         return "; ".join(f"{f.count} {f.label}" for f in self.findings)
 
 
-# What a submission freezes of an action's status besides what the check reads (the state's
-# own row, as joined by ActionItemQuerySet.with_national_status): SubmissionItem's fields.
-SNAPSHOT_TEXTS = ("narrative", "challenges", "next_steps", "responsible_agency")
-
-
 def submission_check(
     reporting_round: ReportingRound, member_state: MemberState, *, for_snapshot: bool = False
 ) -> SubmissionCheck:
@@ -692,7 +687,7 @@ def submission_check(
 
     With `for_snapshot` (a submission), the check also keeps every action (`items`) with what
     the submission freezes of it: its focus area's number and the status's texts
-    (`snapshot_<text>`), read in the same query.
+    (`with_status_texts`), read in the same query.
     """
     plan = reporting_round.plan
     current_evidence = Evidence.objects.filter(
@@ -702,19 +697,14 @@ def submission_check(
         ActionItem.objects.filter(plan=plan)
         .with_national_status(member_state)
         .annotate(
-            narrative_text=Trim(
-                Coalesce(F("state_status__narrative"), Value(""), output_field=TextField())
-            ),
+            narrative_text=Trim(status_text("narrative")),
             has_evidence=Exists(current_evidence),
         )
         .only("pk", "code", "title", "position", "provenance")
         .order_by("focus_area__number", "position", "code")
     )
     if for_snapshot:
-        rows = rows.annotate(
-            focus_area_number=F("focus_area__number"),
-            **{f"snapshot_{text}": F(f"state_status__{text}") for text in SNAPSHOT_TEXTS},
-        )
+        rows = with_status_texts(rows.annotate(focus_area_number=F("focus_area__number")))
     items = list(rows)
     answered = Evidence.objects.filter(
         national_status=OuterRef("national_status"),
