@@ -150,6 +150,18 @@ def other_focal_point(malaysia):
 
 
 @pytest.fixture
+def other_coordinator(malaysia):
+    """Farid, Malaysia's national coordinator."""
+    return factories.make_persona("other_coordinator", malaysia)
+
+
+@pytest.fixture
+def items(plan_2026):
+    """Three action items of the 2026–2030 plan over two focus areas."""
+    return factories.make_items(plan_2026)
+
+
+@pytest.fixture
 def reviewer(db):
     """Maria, an ACWC reviewer."""
     return factories.make_persona("reviewer")

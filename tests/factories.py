@@ -75,6 +75,17 @@ def make_item(focus_area, code=None, **overrides):
     )
 
 
+def make_items(plan):
+    """Three action items of `plan` over two focus areas."""
+    first = make_focus_area(plan, title="Legal frameworks")
+    second = make_focus_area(plan, title="Capacity")
+    return [
+        make_item(first, title="Review national laws"),
+        make_item(first, title="Adopt a national action plan"),
+        make_item(second, title="Train investigators"),
+    ]
+
+
 def make_body(code="ACWC", **overrides):
     fields = {"name": code}
     fields.update(overrides)
@@ -155,6 +166,16 @@ PERSONAS = {
     "secretariat": (Role.SECRETARIAT, None, "budi@example.org", "Budi"),
     "observer": (Role.OBSERVER, None, "lin@example.org", "Lin"),
 }
+# A persona of each role, and Aisyah, a focal point of another state, to show what a state's
+# users may not see of Cambodia's.
+EACH_ROLE_AND_A_NEIGHBOUR = (
+    "focal_point",
+    "coordinator",
+    "other_focal_point",
+    "reviewer",
+    "secretariat",
+    "observer",
+)
 
 
 def make_persona(persona, member_state=None):

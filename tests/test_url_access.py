@@ -265,14 +265,7 @@ def _png(name):
     return SimpleUploadedFile(name, factories.png_bytes(), content_type="image/png")
 
 
-PERSONAS = (
-    "focal_point",
-    "coordinator",
-    "other_focal_point",
-    "reviewer",
-    "secretariat",
-    "observer",
-)
+PERSONAS = factories.EACH_ROLE_AND_A_NEIGHBOUR
 
 
 @pytest.fixture(scope="module")

@@ -109,14 +109,7 @@ def download_body(response):
 # --- Fixtures -------------------------------------------------------------------------------------
 
 
-PERSONAS = (
-    "focal_point",
-    "coordinator",
-    "other_focal_point",
-    "reviewer",
-    "secretariat",
-    "observer",
-)
+PERSONAS = factories.EACH_ROLE_AND_A_NEIGHBOUR
 
 
 @pytest.fixture(scope="module")

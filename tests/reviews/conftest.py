@@ -33,23 +33,6 @@ def make_round(plan, name="2026 annual", *, opens=-10, due=20, closes=40, **over
     return ReportingRound.objects.create(plan=plan, name=name, **fields)
 
 
-def make_items(plan):
-    """Three action items of `plan` over two focus areas."""
-    first = factories.make_focus_area(plan, title="Legal frameworks")
-    second = factories.make_focus_area(plan, title="Capacity")
-    return [
-        factories.make_item(first, title="Review national laws"),
-        factories.make_item(first, title="Adopt a national action plan"),
-        factories.make_item(second, title="Train investigators"),
-    ]
-
-
-@pytest.fixture
-def items(plan_2026):
-    """Three action items of the 2026–2030 plan over two focus areas."""
-    return make_items(plan_2026)
-
-
 # --- Rows shared by a module's tests -------------------------------------------------------------
 
 # What `shared_world` builds: Cambodia and Malaysia, the two plans, `items` and the personas.
@@ -58,8 +41,8 @@ SHARED = ("cambodia", "malaysia", "plan_2021", "plan_2026", "items", *factories.
 
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup, django_db_blocker):
-    """The rows of the fixtures SHARED names, built once for a module that takes them (through
-    `shared_fixtures`), and a signed-in session of each persona, by user id. Each test's own
+    """The rows of the fixtures SHARED names, built once for a module that uses it (see
+    `_shared_or_own`), and a signed-in session of each persona, by user id. Each test's own
     writes are rolled back; the module's rows, at its end."""
     with shared_data(django_db_blocker):
         plan_2021 = factories.make_plan(2021, 2025)
@@ -70,25 +53,43 @@ def shared_world(django_db_setup, django_db_blocker):
             "malaysia": people["other_coordinator"].member_state,
             "plan_2021": plan_2021,
             "plan_2026": plan_2026,
-            "items": make_items(plan_2026),
+            "items": factories.make_items(plan_2026),
             **people,
         }
         yield rows, {user.pk: factories.session_of(user) for user in people.values()}
 
 
-def shared_fixtures(*names):
-    """Fixtures of the names given (from SHARED) that take the module's `shared_world` rows
-    instead of making their own; each test gets its own copy of the objects. A module assigns
-    them to the same names, which overrides the fixtures that make the rows."""
+def _shared_or_own(name):
+    """The fixture `name` (from SHARED). In a module that uses `shared_world` (marked
+    `usefixtures("shared_world")`, so that its rows are made before a test's transaction): this
+    test's own copy of the module's row, its writes rolled back (`db`), so the next test finds
+    the rows as they were made. In any other module: the fixture this one overrides, which makes
+    the row anew for the test."""
 
-    def shared(name):
-        @pytest.fixture(name=name)
-        def fixture(shared_world):
-            return copy.deepcopy(shared_world[0][name])
+    @pytest.fixture(name=name)
+    def fixture(request):
+        if "shared_world" in request.fixturenames:
+            request.getfixturevalue("db")
+            return copy.deepcopy(request.getfixturevalue("shared_world")[0][name])
+        return request.getfixturevalue(name)
 
-        return fixture
+    return fixture
 
-    return tuple(shared(name) for name in names)
+
+(
+    cambodia,
+    malaysia,
+    plan_2021,
+    plan_2026,
+    items,
+    focal_point,
+    coordinator,
+    other_focal_point,
+    other_coordinator,
+    reviewer,
+    secretariat,
+    observer,
+) = (_shared_or_own(name) for name in SHARED)
 
 
 @pytest.fixture
@@ -105,12 +106,6 @@ def open_round(plan_2026):
 @pytest.fixture
 def report(open_round, cambodia):
     return CountryReport.objects.create(round=open_round, member_state=cambodia)
-
-
-@pytest.fixture
-def other_coordinator(malaysia):
-    """Farid, Malaysia's national coordinator."""
-    return factories.make_persona("other_coordinator", malaysia)
 
 
 def update(user, item, progress, status=NationalStatus.Status.IN_PROGRESS):

@@ -6,38 +6,9 @@ from accounts.policy import scope_submitted
 from reviews import services
 from reviews.models import CountryReport, Submission, SubmissionItem
 from tests.conftest import shared_data
-from tests.reviews.conftest import bring_to, make_round, shared_fixtures
+from tests.reviews.conftest import bring_to, make_round
 
-pytestmark = pytest.mark.django_db
-
-# The states, plans, items and personas, made once for the module.
-(
-    cambodia,
-    malaysia,
-    plan_2021,
-    plan_2026,
-    items,
-    focal_point,
-    coordinator,
-    other_focal_point,
-    other_coordinator,
-    reviewer,
-    secretariat,
-    observer,
-) = shared_fixtures(
-    "cambodia",
-    "malaysia",
-    "plan_2021",
-    "plan_2026",
-    "items",
-    "focal_point",
-    "coordinator",
-    "other_focal_point",
-    "other_coordinator",
-    "reviewer",
-    "secretariat",
-    "observer",
-)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,9 @@ from reviews import queries, services
 from reviews.models import ChangeCount, CountryReport, ReportingRound, SubmissionItem
 from tests import factories
 from tests.conftest import shared_data
-from tests.reviews.conftest import accepted_report, make_two_rounds, shared_fixtures, update
+from tests.reviews.conftest import accepted_report, make_two_rounds, update
 
-pytestmark = pytest.mark.django_db
-
-cambodia, plan_2026, items, reviewer = shared_fixtures("cambodia", "plan_2026", "items", "reviewer")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 @pytest.fixture(scope="module")

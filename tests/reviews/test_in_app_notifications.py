@@ -7,38 +7,9 @@ from outbox.models import OutboxMessage
 from reviews import notifications, services
 from reviews.models import Notification
 from tests.query_counts import assert_flat
-from tests.reviews.conftest import bring_to, shared_fixtures
+from tests.reviews.conftest import bring_to
 
-pytestmark = pytest.mark.django_db
-
-# The states, plans, items and personas, made once for the module.
-(
-    cambodia,
-    malaysia,
-    plan_2021,
-    plan_2026,
-    items,
-    focal_point,
-    coordinator,
-    other_focal_point,
-    other_coordinator,
-    reviewer,
-    secretariat,
-    observer,
-) = shared_fixtures(
-    "cambodia",
-    "malaysia",
-    "plan_2021",
-    "plan_2026",
-    "items",
-    "focal_point",
-    "coordinator",
-    "other_focal_point",
-    "other_coordinator",
-    "reviewer",
-    "secretariat",
-    "observer",
-)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 LIST_URL = reverse("reviews:notification_list")

@@ -8,11 +8,9 @@ from reviews import documents, services
 from reviews.models import CountryReport
 from tests import factories
 from tests.conftest import shared_data
-from tests.reviews.conftest import make_round, shared_fixtures
+from tests.reviews.conftest import make_round
 
-pytestmark = pytest.mark.django_db
-
-(reviewer,) = shared_fixtures("reviewer")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 def report_url(reporting_round):

@@ -15,38 +15,9 @@ from reviews.models import (
     Submission,
 )
 from tests import factories
-from tests.reviews.conftest import bring_to, everything, make_round, shared_fixtures
+from tests.reviews.conftest import bring_to, everything, make_round
 
-pytestmark = pytest.mark.django_db
-
-# The states, plans, items and personas, made once for the module.
-(
-    cambodia,
-    malaysia,
-    plan_2021,
-    plan_2026,
-    items,
-    focal_point,
-    coordinator,
-    other_focal_point,
-    other_coordinator,
-    reviewer,
-    secretariat,
-    observer,
-) = shared_fixtures(
-    "cambodia",
-    "malaysia",
-    "plan_2021",
-    "plan_2026",
-    "items",
-    "focal_point",
-    "coordinator",
-    "other_focal_point",
-    "other_coordinator",
-    "reviewer",
-    "secretariat",
-    "observer",
-)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 State = CountryReport.State

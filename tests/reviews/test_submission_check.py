@@ -10,38 +10,9 @@ from reviews.models import CountryReport, ReportingRound, Submission
 from reviews.queries import submission_check
 from tests import factories
 from tests.query_counts import assert_flat
-from tests.reviews.conftest import shared_fixtures, submit_data
+from tests.reviews.conftest import submit_data
 
-pytestmark = pytest.mark.django_db
-
-# The states, plans, items and personas, made once for the module.
-(
-    cambodia,
-    malaysia,
-    plan_2021,
-    plan_2026,
-    items,
-    focal_point,
-    coordinator,
-    other_focal_point,
-    other_coordinator,
-    reviewer,
-    secretariat,
-    observer,
-) = shared_fixtures(
-    "cambodia",
-    "malaysia",
-    "plan_2021",
-    "plan_2026",
-    "items",
-    "focal_point",
-    "coordinator",
-    "other_focal_point",
-    "other_coordinator",
-    "reviewer",
-    "secretariat",
-    "observer",
-)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 Status = NationalStatus.Status

@@ -9,38 +9,9 @@ from actions import evidence as ev
 from reviews import services
 from tests import factories
 from tests.factories import png_bytes
-from tests.reviews.conftest import bring_to, shared_fixtures
+from tests.reviews.conftest import bring_to
 
-pytestmark = pytest.mark.django_db
-
-# The states, plans, items and personas, made once for the module.
-(
-    cambodia,
-    malaysia,
-    plan_2021,
-    plan_2026,
-    items,
-    focal_point,
-    coordinator,
-    other_focal_point,
-    other_coordinator,
-    reviewer,
-    secretariat,
-    observer,
-) = shared_fixtures(
-    "cambodia",
-    "malaysia",
-    "plan_2021",
-    "plan_2026",
-    "items",
-    "focal_point",
-    "coordinator",
-    "other_focal_point",
-    "other_coordinator",
-    "reviewer",
-    "secretariat",
-    "observer",
-)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 def report_url(report):
