@@ -1,7 +1,7 @@
 """Fixtures of the review workflow: a plan with items, an open round, reports."""
 
-import copy
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -59,18 +59,23 @@ def shared_world(django_db_setup, django_db_blocker):
         yield rows, {user.pk: factories.session_of(user) for user in people.values()}
 
 
+@pytest.fixture(scope="module")
+def _shared(shared_world):
+    """The module's rows, for tests/conftest.py's `shared`: each test's own copies."""
+    return SimpleNamespace(**shared_world[0])
+
+
 def _shared_or_own(name):
     """The fixture `name` (from SHARED). In a module that uses `shared_world` (marked
     `usefixtures("shared_world")`, so that its rows are made before a test's transaction): this
-    test's own copy of the module's row, its writes rolled back (`db`), so the next test finds
-    the rows as they were made. In any other module: the fixture this one overrides, which makes
-    the row anew for the test."""
+    test's own copy of the module's row (`shared`: its writes roll back, so the next test finds
+    the rows as they were made). In any other module: the fixture this one overrides, which
+    makes the row anew for the test."""
 
     @pytest.fixture(name=name)
     def fixture(request):
         if "shared_world" in request.fixturenames:
-            request.getfixturevalue("db")
-            return copy.deepcopy(request.getfixturevalue("shared_world")[0][name])
+            return getattr(request.getfixturevalue("shared"), name)
         return request.getfixturevalue(name)
 
     return fixture
