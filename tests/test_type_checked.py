@@ -1,4 +1,5 @@
-"""mypy (in .ci/run and make lint) checks every service, query module and the access policy."""
+"""mypy (in .ci/run and make lint) checks every service, query module (or package of them) and
+the access policy."""
 
 import tomllib
 from pathlib import Path
@@ -14,7 +15,7 @@ def checked_files():
 def test_every_services_and_queries_module_and_the_policy_are_type_checked():
     modules = {"accounts/policy.py"} | {
         path.relative_to(ROOT).as_posix()
-        for pattern in ("*/services.py", "*/queries.py")
+        for pattern in ("*/services.py", "*/queries.py", "*/queries/*.py")
         for path in ROOT.glob(pattern)
         if not path.parts[-2].startswith(".")
     }
