@@ -31,6 +31,13 @@ def today():
     return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
+def local_day(moment):
+    """The calendar day of `moment` in the zone rounds are dated in (see `today`)."""
+    if moment is None:
+        return None
+    return timezone.localdate(moment, timezone=timezone.get_default_timezone())
+
+
 class ReportingRoundQuerySet(models.QuerySet):
     def open_on(self, day):
         """Rounds accepting reports on `day` (from opening to closing, both included)."""

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
 from actions.models import NationalStatus
 from countries.models import MemberState
 
-from ..models import Comment, CountryReport, ReportingRound, Submission, today
+from ..models import Comment, CountryReport, ReportingRound, Submission, local_day, today
 
 
 @dataclass
@@ -114,13 +113,6 @@ def _submission_times(aggregate: type[Min] | type[Max]) -> QuerySet[Submission, 
         .annotate(at=aggregate("submitted_at"))
         .values("at")
     )
-
-
-def local_day(moment: datetime.datetime | None) -> datetime.date | None:
-    """The calendar day of `moment` in the zone rounds are dated in."""
-    if moment is None:
-        return None
-    return timezone.localdate(moment, timezone=timezone.get_default_timezone())
 
 
 def compliance_summary(rows: Sequence[ComplianceRow]) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from django.db.models import OuterRef, Subquery
 
 from actions.models import Evidence
 
-from ..models import CountryReport, ReportingRound, ReportTransition, today
-from .compliance import ComplianceRow, compliance_rows, local_day
+from ..models import CountryReport, ReportingRound, ReportTransition, local_day, today
+from .compliance import ComplianceRow, compliance_rows
 
 EVIDENCE_IN_QUEUE = 20
 
