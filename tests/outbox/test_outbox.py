@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from celery import current_app
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from outbox import services
@@ -106,7 +106,16 @@ def test_a_broker_that_never_answers_times_out_and_leaves_the_message_pending(
     transactional_db, silent_broker
 ):
     message = enqueue(record_call, 1)
-    publisher = threading.Thread(target=services.publish_now, args=[message])
+
+    def publish():
+        try:
+            services.publish_now(message)
+        finally:
+            # The thread's own connection: left to the garbage collector, it could outlive the
+            # run and keep PostgreSQL from dropping the test database.
+            connection.close()
+
+    publisher = threading.Thread(target=publish)
 
     publisher.start()
     publisher.join(timeout=30)  # a guard against hanging for ever, not a timing test
