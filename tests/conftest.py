@@ -1,4 +1,5 @@
 import copy
+import gc
 import os
 import socket
 from contextlib import contextmanager
@@ -43,6 +44,21 @@ def pytest_collection_modifyitems(config, items):
         groups = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
         if groups and item.nodeid.rfind("@") <= item.nodeid.rfind("]"):
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
+
+
+def pytest_configure(config):
+    """Collect garbage less often: every test makes many thousands of short-lived objects
+    (querysets, template contexts, requests), and with Python's default thresholds the
+    collector ran after every 700 of them. A thread that uses the database closes its own
+    connection (a cycle may now wait longer to be collected)."""
+    gc.set_threshold(50_000, 50, 100)
+
+
+def pytest_collection_finish(session):
+    """Leave what the collection made (modules, the app registry, the tests themselves) out of
+    every later collection: it lives until the run ends."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_sessionfinish(session, exitstatus):
