@@ -31,7 +31,7 @@ RUN_ENV := DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 INSTALL_STAMP := $(VENV)/.installed
 
 .PHONY: help venv install var-dirs run seed worker axe-core test lint fmt migrations-check check-deploy clean \
-	bench load
+	bench bench-suite load
 
 help:
 	@echo "make run               set up, load reference and demo data, serve on http://$(HOST):$(PORT)"
@@ -41,6 +41,7 @@ help:
 	@echo "make migrations-check  fail if a model change has no migration"
 	@echo "make check-deploy      Django's deployment checks with the current environment"
 	@echo "make bench             benchmark of the regional view on PostgreSQL (SIZES=S: quick)"
+	@echo "make bench-suite       the test suite now beside the suite before its rework, side by side"
 	@echo "make load              20 users for 60 s against gunicorn on PostgreSQL (size S)"
 
 $(BIN)/python:
@@ -132,6 +133,11 @@ BENCH_ENV = DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} SIZES=$(SIZES) 
 
 bench: install
 	$(BENCH_ENV) $(BIN)/python -m bench
+
+# The test suite now beside the suite before its rework (bench/suite.py), on SQLite.
+ROUNDS ?= 3
+bench-suite: install axe-core
+	$(BIN)/python -m bench.suite --rounds $(ROUNDS)
 
 # 20 users for 60 s against gunicorn (DEBUG=0, loopback only) on the benchmark's size S.
 LOAD_ARGS ?=
