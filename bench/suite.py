@@ -38,6 +38,9 @@ BASE = "ac2efba"
 # Test functions renamed since BASE, earlier name -> name now (the same check).
 RENAMED = {
     "test_a_failed_send_is_sent_by_the_retry": (
+        "test_one_bad_address_does_not_stop_the_others_and_is_retried"
+    ),
+    "test_a_failed_sending_is_retried_without_sending_anything_twice": (
         "test_a_failed_e_mail_does_not_stop_the_others_and_is_sent_by_the_retry"
     ),
     "test_bar_chart_labels_each_bar_with_its_number_and_link": (
