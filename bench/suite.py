@@ -99,7 +99,8 @@ def collected(tree):
 
 
 def same_tests(base_ids, head_ids):
-    """The ids of each side whose function the other side also has (by name, or renamed)."""
+    """The ids of each side whose function the other side also has (by name, or renamed), and
+    the earlier side's functions that the later one has neither way."""
     head_names = {function(test_id) for test_id in head_ids}
     base_names = {function(test_id) for test_id in base_ids}
     kept = {n for n in base_names if RENAMED.get(n, n) in head_names}
@@ -107,6 +108,7 @@ def same_tests(base_ids, head_ids):
     return (
         [test_id for test_id in base_ids if function(test_id) in kept],
         [test_id for test_id in head_ids if function(test_id) in kept_now],
+        sorted(base_names - kept),
     )
 
 
@@ -159,14 +161,13 @@ def main():
         tree = base_tree(args.base, where)
         try:
             base_ids, head_ids = collected(tree), collected(ROOT)
-            base_same, head_same = same_tests(base_ids, head_ids)
+            base_same, head_same, gone = same_tests(base_ids, head_ids)
             (where / "base-same.txt").write_text("\n".join(base_same) + "\n")
             (where / "head-same.txt").write_text("\n".join(head_same) + "\n")
             print(
                 f"{args.base}: {len(base_ids)} tests; now: {len(head_ids)} tests; "
                 f"in both: {len(base_same)} and {len(head_same)}"
             )
-            gone = sorted({function(i) for i in base_ids} - {function(i) for i in base_same})
             print(f"{len(gone)} test functions of {args.base} that none now has (nor renamed):")
             for name in gone:
                 print(f"  {name}")
